@@ -1,0 +1,95 @@
+//! Command line: parses arguments and drives the same pipeline as the window.
+//!
+//! Exit status: 0 when everything worked, 1 when some inputs failed but the
+//! others were processed (each failure is named on stderr), 2 when the
+//! command could not run at all (bad arguments, no model, no runtime).
+
+mod bench;
+mod models;
+mod pose;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Coaches upper-back, posture and neck stretches through a webcam.
+#[derive(Debug, Parser)]
+#[command(name = "formcoach", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find people in images and print one JSON line per image.
+    Pose(pose::PoseArgs),
+    /// Fetch, convert, verify and list the pose models and ONNX Runtime.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Time each stage of the pose pipeline on real frames.
+    Bench(bench::BenchArgs),
+}
+
+/// How a command ended, mapped to the documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// Some inputs failed; the rest were processed.
+    PartialFailure,
+}
+
+/// Entry point for the binary.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::PartialFailure) => ExitCode::from(1),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "formcoach: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Some(Command::Pose(args)) => pose::run(&args),
+        Some(Command::Models(cmd)) => models::run(&cmd),
+        Some(Command::Bench(args)) => bench::run(&args),
+        None => {
+            eprintln!(
+                "formcoach: the coaching window is not built yet. Meanwhile:\n  \
+                 formcoach pose --draw out/ IMAGE...   find people in photos\n  \
+                 formcoach models list                 see which models are ready\n  \
+                 formcoach --help                      all commands"
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The fixtures folder named by `FORMCOACH_FIXTURES`, when set.
+#[must_use]
+pub fn fixtures_dir() -> Option<PathBuf> {
+    std::env::var_os("FORMCOACH_FIXTURES")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}

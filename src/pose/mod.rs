@@ -1,0 +1,143 @@
+//! Pose stage: turns frames into named keypoints in frame pixels.
+//!
+//! Depends on `models` (to get a verified model file and an ONNX Runtime
+//! session). Each model follows the same shape: preprocess (returns the
+//! geometry it used), run the session, decode back into frame pixels.
+
+pub mod draw;
+pub mod letterbox;
+pub mod movenet;
+pub mod types;
+
+use std::time::Instant;
+
+use image::RgbImage;
+
+pub use types::{BLAZEPOSE_33, COCO_17, Joint, Keypoint, Person, PoseFrame, WorldPoint};
+
+use crate::models::ModelError;
+use crate::models::runtime::SessionOptions;
+
+/// What can go wrong turning a frame into a pose.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoseError {
+    /// The model or runtime is not available.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The frame has no pixels.
+    #[error("the frame is empty (0 pixels wide or high)")]
+    EmptyFrame,
+    /// Resizing failed.
+    #[error("could not resize the frame: {0}")]
+    Preprocess(String),
+    /// ONNX Runtime failed during a run.
+    #[error("inference failed in {model}: {message}")]
+    Inference {
+        /// Model name.
+        model: String,
+        /// ONNX Runtime's message.
+        message: String,
+    },
+    /// The model returned something of an unexpected shape.
+    #[error("{model} returned an unexpected output: {detail}")]
+    BadOutput {
+        /// Model name.
+        model: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A model name that no estimator handles.
+    #[error("unknown pose model `{0}`; choose one of: {known}", known = MODEL_NAMES.join(", "))]
+    UnknownModel(String),
+}
+
+/// Pose models a person can choose.
+pub const MODEL_NAMES: [&str; 2] = ["movenet-lightning", "movenet-thunder"];
+
+/// Where the time for one frame went, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimings {
+    /// Resizing and filling the input tensor.
+    pub preprocess_ms: f64,
+    /// The bare `session.run`.
+    pub inference_ms: f64,
+    /// Turning outputs into keypoints in frame pixels.
+    pub decode_ms: f64,
+}
+
+impl StageTimings {
+    /// The whole per-frame cost of the pose stage.
+    #[must_use]
+    pub fn total_ms(&self) -> f64 {
+        self.preprocess_ms + self.inference_ms + self.decode_ms
+    }
+}
+
+/// The result of one frame.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Estimate {
+    /// People found, most confident first; empty when nobody is there.
+    pub people: Vec<Person>,
+    /// Where the time went.
+    pub timings: StageTimings,
+    /// People seen but not followed (trackers lock onto one person).
+    pub others_present: u32,
+}
+
+/// A pose model that can be run frame after frame.
+///
+/// The estimator owns its ONNX Runtime session and buffers, created once and
+/// reused; it does not own the runtime environment, which is process-wide.
+/// Video trackers keep state between frames; `reset` forgets it (a new video,
+/// or a jump in time).
+pub trait PoseEstimator: Send {
+    /// The model name, as on the command line.
+    fn model_name(&self) -> &str;
+    /// Finds the people in one RGB frame.
+    fn estimate(&mut self, frame: &RgbImage) -> Result<Estimate, PoseError>;
+    /// Runs the bare model once on whatever input it last prepared, for
+    /// benchmarks that separate inference from the work around it.
+    fn run_bare(&mut self) -> Result<(), PoseError>;
+    /// Forgets anything carried over from earlier frames.
+    fn reset(&mut self) {}
+}
+
+/// Opens the named model, fetching and converting it first if needed.
+pub fn open_estimator(
+    model: &str,
+    options: SessionOptions,
+) -> Result<Box<dyn PoseEstimator>, PoseError> {
+    match model {
+        "movenet-lightning" | "movenet-thunder" => {
+            Ok(Box::new(movenet::MoveNet::open(model, options)?))
+        }
+        other => Err(PoseError::UnknownModel(other.to_owned())),
+    }
+}
+
+/// Runs one estimator on one frame and packs the result as a pose line.
+pub fn estimate_frame(
+    estimator: &mut dyn PoseEstimator,
+    frame: &RgbImage,
+    t: Option<f64>,
+) -> Result<(PoseFrame, StageTimings), PoseError> {
+    let estimate = estimator.estimate(frame)?;
+    Ok((
+        PoseFrame {
+            image: None,
+            t,
+            width: frame.width(),
+            height: frame.height(),
+            model: estimator.model_name().to_owned(),
+            inference_ms: estimate.timings.inference_ms,
+            people: estimate.people,
+            others_present: estimate.others_present,
+        },
+        estimate.timings,
+    ))
+}
+
+pub(crate) fn ms_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
