@@ -6,6 +6,9 @@
 //! `motion` -> `coach` -> `session`, with `cli` on top.
 
 pub mod cli;
+pub mod coach;
 pub mod models;
+pub mod motion;
 pub mod pose;
+pub mod session;
 pub mod source;

@@ -4,7 +4,9 @@
 //! others were processed (each failure is named on stderr), 2 when the
 //! command could not run at all (bad arguments, no model, no runtime).
 
+mod analyze;
 mod bench;
+mod exercises;
 mod models;
 mod pose;
 
@@ -33,6 +35,10 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Time each stage of the pose pipeline on real frames.
     Bench(bench::BenchArgs),
+    /// List the exercise catalogue with each exercise's rules.
+    Exercises(exercises::ExercisesArgs),
+    /// Coach a recorded video, folder of frames or pose track, headless.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -66,6 +72,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Pose(args)) => pose::run(&args),
         Some(Command::Models(cmd)) => models::run(&cmd),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Exercises(args)) => exercises::run(&args),
+        Some(Command::Analyze(args)) => analyze::run(&args),
         None => {
             eprintln!(
                 "formcoach: the coaching window is not built yet. Meanwhile:\n  \

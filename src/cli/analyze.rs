@@ -1,0 +1,124 @@
+//! `formcoach analyze`: the whole pipeline on a video, a folder of frames or
+//! a pose track, headless, exactly as the window runs it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::Outcome;
+use super::exercises::load_catalogue;
+use crate::models::runtime::SessionOptions;
+use crate::pose::{PoseFrame, estimate_frame, open_estimator};
+use crate::session::{Report, analyze_track, read_track};
+use crate::source::open_frames;
+
+/// Arguments of `formcoach analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Exercise id (see `formcoach exercises`).
+    #[arg(long)]
+    pub exercise: String,
+    /// Pose model for videos and frame folders.
+    #[arg(long, default_value = "movenet-thunder")]
+    pub model: String,
+    /// Frame rate of a folder of frames.
+    #[arg(long, default_value_t = 30.0)]
+    pub fps: f64,
+    /// Threads for ONNX Runtime (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also write the report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A video file (mp4, webm, mov...), a folder of frames, or a pose track (.jsonl).
+    pub input: PathBuf,
+}
+
+pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
+    let catalogue = load_catalogue();
+    let Some(exercise) = catalogue.get(&args.exercise) else {
+        let ids: Vec<&str> = catalogue.iter().map(|e| e.id.as_str()).collect();
+        anyhow::bail!(
+            "unknown exercise `{}`; choose one of: {}",
+            args.exercise,
+            ids.join(", ")
+        );
+    };
+    let (report, partial) = if is_track(&args.input) {
+        let track = read_track(&args.input)?;
+        for note in &track.notes {
+            eprintln!("formcoach: {}: {note}", args.input.display());
+        }
+        let mut report = analyze_track(exercise, track.frames);
+        report.notes.extend(track.notes);
+        (report, false)
+    } else {
+        analyze_frames(args, exercise)?
+    };
+    println!("{}", report.summary_text());
+    if let Some(out) = &args.out {
+        write_report(&report, out)?;
+        eprintln!("report written to {}", out.display());
+    }
+    Ok(if partial {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn is_track(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Runs pose on every frame and coaches as it goes. A video that breaks in
+/// the middle still gives a report of what was seen (and exit code 1).
+fn analyze_frames(
+    args: &AnalyzeArgs,
+    exercise: &crate::coach::Exercise,
+) -> anyhow::Result<(Report, bool)> {
+    let frames = open_frames(&args.input, args.fps)?;
+    let mut options = SessionOptions::default();
+    if let Some(t) = args.threads {
+        options.intra_threads = t;
+    }
+    let mut estimator = open_estimator(&args.model, options)?;
+    let mut failure: Option<anyhow::Error> = None;
+    let poses = frames.map_while(|frame| {
+        let result = frame.map_err(anyhow::Error::from).and_then(|f| {
+            estimate_frame(estimator.as_mut(), &f.image, Some(f.t_s))
+                .map(|(p, _)| p)
+                .map_err(anyhow::Error::from)
+        });
+        match result {
+            Ok(p) => Some(p),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    });
+    let poses: Vec<PoseFrame> = poses.collect();
+    if poses.is_empty() {
+        return Err(failure.unwrap_or_else(|| anyhow::anyhow!("no frames in the input")))
+            .with_context(|| format!("cannot analyze {}", args.input.display()));
+    }
+    let mut report = analyze_track(exercise, poses);
+    let partial = if let Some(e) = failure {
+        let note = format!("input ended early: {e:#}");
+        eprintln!("formcoach: {}: {note}", args.input.display());
+        report.notes.push(note);
+        true
+    } else {
+        false
+    };
+    Ok((report, partial))
+}
+
+fn write_report(report: &Report, out: &Path) -> anyhow::Result<()> {
+    let json = report.to_json()?;
+    std::fs::write(out, json)
+        .with_context(|| format!("cannot write the report to {}", out.display()))
+}

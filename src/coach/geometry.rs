@@ -1,0 +1,554 @@
+//! Body geometry for the rules: named points, torso length, angles and offsets.
+//!
+//! Every measure is expressed in degrees or in torso lengths so verdicts do not
+//! depend on how far the person stands from the camera. 3D world points are used
+//! when the pose has them, frame pixels otherwise (with z = 0); both are y-down.
+
+use crate::pose::{Joint, Person};
+use serde::{Deserialize, Serialize};
+
+/// A position in pixels (z = 0) or metres, y pointing down.
+pub type Vec3 = [f32; 3];
+
+/// Vectors shorter than this fraction of the torso are treated as having no direction.
+const DEGENERATE_TORSO: f32 = 1e-3;
+
+/// A point a rule can ask for: one joint, or the midpoint of a left/right pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum PointRef {
+    /// A single landmark.
+    Joint(Joint),
+    /// Midpoint of a pair, stored as its left joint.
+    Mid(Joint),
+}
+
+impl PointRef {
+    /// Middle of the shoulders: one end of the torso.
+    pub const MID_SHOULDER: PointRef = PointRef::Mid(Joint::LeftShoulder);
+    /// Middle of the hips: the other end of the torso.
+    pub const MID_HIP: PointRef = PointRef::Mid(Joint::LeftHip);
+
+    /// Parses `left_hip`, `nose` or `mid_hip`-style names used in exercise files.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<PointRef> {
+        if let Some(pair) = name.strip_prefix("mid_") {
+            let left = Joint::from_name(&format!("left_{pair}"))?;
+            return Some(PointRef::Mid(left));
+        }
+        Joint::from_name(name).map(PointRef::Joint)
+    }
+
+    /// The same point on the other side of the body (midpoints are their own mirror).
+    #[must_use]
+    pub fn mirrored(self) -> PointRef {
+        match self {
+            PointRef::Joint(j) => PointRef::Joint(j.mirrored()),
+            PointRef::Mid(_) => self,
+        }
+    }
+
+    /// The landmarks this point is built from, so the UI can colour them.
+    #[must_use]
+    pub fn joints(self) -> Vec<Joint> {
+        match self {
+            PointRef::Joint(j) => vec![j],
+            PointRef::Mid(l) => vec![l, l.mirrored()],
+        }
+    }
+
+    /// Words for "I can't see your ...".
+    #[must_use]
+    pub fn spoken(self) -> String {
+        match self {
+            PointRef::Joint(j) => j.name().replace('_', " "),
+            PointRef::Mid(l) => {
+                let pair = l.name().trim_start_matches("left_").replace('_', " ");
+                format!("{pair}s")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PointRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PointRef::Joint(j) => f.write_str(j.name()),
+            PointRef::Mid(l) => write!(f, "mid_{}", l.name().trim_start_matches("left_")),
+        }
+    }
+}
+
+impl TryFrom<String> for PointRef {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        PointRef::parse(&s).ok_or_else(|| format!("unknown point `{s}`"))
+    }
+}
+
+impl From<PointRef> for String {
+    fn from(p: PointRef) -> String {
+        p.to_string()
+    }
+}
+
+/// Why a point could not be located: the joint the person should bring into view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unseen(pub PointRef);
+
+impl Unseen {
+    /// The message shown instead of a warning.
+    #[must_use]
+    pub fn message(self) -> String {
+        format!("I can't see your {}", self.0.spoken())
+    }
+}
+
+/// One person's landmarks for one frame, indexed by joint, in the space the rules use.
+#[derive(Debug, Clone)]
+pub struct Body {
+    points: [Option<(Vec3, f32)>; 33],
+    /// Whether the points are world metres (true) or frame pixels.
+    pub is_3d: bool,
+    /// Whether a midpoint may stand in for a pair when only one side is seen
+    /// (side views hide the far limb).
+    pub mid_fallback: bool,
+}
+
+impl Body {
+    /// Builds the lookup table; world coordinates win when every keypoint has one.
+    #[must_use]
+    pub fn from_person(person: &Person, mid_fallback: bool) -> Body {
+        let mut points = [None; 33];
+        let is_3d = person.world.as_ref().is_some_and(|w| !w.is_empty());
+        for k in &person.keypoints {
+            let pos = if is_3d {
+                match person.world_point(k.joint) {
+                    Some(w) => [w.x, w.y, w.z],
+                    None => continue,
+                }
+            } else {
+                [k.x, k.y, 0.0]
+            };
+            if pos.iter().all(|v| v.is_finite()) && k.score.is_finite() {
+                points[k.joint as usize] = Some((pos, k.score));
+            }
+        }
+        Body {
+            points,
+            is_3d,
+            mid_fallback,
+        }
+    }
+
+    /// Builds a body straight from positions (tests, baselines).
+    #[must_use]
+    pub fn from_points(points: [Option<(Vec3, f32)>; 33], is_3d: bool, mid_fallback: bool) -> Body {
+        Body {
+            points,
+            is_3d,
+            mid_fallback,
+        }
+    }
+
+    /// The raw table, for averaging bodies into a baseline.
+    #[must_use]
+    pub fn points(&self) -> &[Option<(Vec3, f32)>; 33] {
+        &self.points
+    }
+
+    fn joint(&self, joint: Joint, min_score: f32) -> Option<Vec3> {
+        self.points[joint as usize]
+            .filter(|(_, s)| *s >= min_score)
+            .map(|(p, _)| p)
+    }
+
+    /// Where `point` is, if the model is at least `min_score` sure of it.
+    pub fn locate(&self, point: PointRef, min_score: f32) -> Result<Vec3, Unseen> {
+        match point {
+            PointRef::Joint(j) => self.joint(j, min_score).ok_or(Unseen(point)),
+            PointRef::Mid(l) => {
+                let r = l.mirrored();
+                match (self.joint(l, min_score), self.joint(r, min_score)) {
+                    (Some(a), Some(b)) => Ok(mid(a, b)),
+                    (Some(a), None) if self.mid_fallback => Ok(a),
+                    (None, Some(b)) if self.mid_fallback => Ok(b),
+                    (Some(_), None) => Err(Unseen(PointRef::Joint(r))),
+                    (None, Some(_)) => Err(Unseen(PointRef::Joint(l))),
+                    (None, None) => Err(Unseen(point)),
+                }
+            }
+        }
+    }
+
+    /// Mid-shoulder to mid-hip: the body-size unit for every threshold.
+    pub fn torso_len(&self, min_score: f32) -> Result<f32, Unseen> {
+        let s = self.locate(PointRef::MID_SHOULDER, min_score)?;
+        let h = self.locate(PointRef::MID_HIP, min_score)?;
+        Ok(norm(sub(s, h)))
+    }
+}
+
+/// Midpoint of two positions.
+#[must_use]
+pub fn mid(a: Vec3, b: Vec3) -> Vec3 {
+    [
+        f32::midpoint(a[0], b[0]),
+        f32::midpoint(a[1], b[1]),
+        f32::midpoint(a[2], b[2]),
+    ]
+}
+
+/// `a - b`.
+#[must_use]
+pub fn sub(a: Vec3, b: Vec3) -> Vec3 {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+/// Dot product.
+#[must_use]
+pub fn dot(a: Vec3, b: Vec3) -> f32 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// Euclidean length.
+#[must_use]
+pub fn norm(a: Vec3) -> f32 {
+    dot(a, a).sqrt()
+}
+
+/// Centroid of some positions (origin when empty).
+#[must_use]
+pub fn centroid(points: &[Vec3]) -> Vec3 {
+    if points.is_empty() {
+        return [0.0; 3];
+    }
+    let n = points.len() as f32;
+    let mut c = [0.0; 3];
+    for p in points {
+        for i in 0..3 {
+            c[i] += p[i] / n;
+        }
+    }
+    c
+}
+
+/// Joint angle at `b` between `a` and `c`, in degrees 0..180.
+#[must_use]
+#[allow(clippy::many_single_char_names)] // vector maths reads best in its usual letters
+pub fn angle_deg(a: Vec3, b: Vec3, c: Vec3) -> Option<f32> {
+    let u = sub(a, b);
+    let v = sub(c, b);
+    let nu = norm(u);
+    let nv = norm(v);
+    if nu <= f32::EPSILON || nv <= f32::EPSILON {
+        return None;
+    }
+    Some((dot(u, v) / (nu * nv)).clamp(-1.0, 1.0).acos().to_degrees())
+}
+
+/// How far the measures need a sense of "before": the settled start position.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeasureCtx {
+    /// Body-size unit (pixels or metres).
+    pub torso_len: f32,
+    /// Baseline centroid of the measured points, for `displacement`.
+    pub baseline_centroid: Option<Vec3>,
+    /// Baseline pair distance, for `roll` with `span = "baseline"`.
+    pub baseline_span: Option<f32>,
+    /// Baseline horizontal extent of the pair, for `turn` in 2D.
+    pub baseline_dx: Option<f32>,
+    /// Horizontal "front" direction fixed at baseline, for `lean` and `ahead`, so
+    /// leaning far back (front point passing behind the first point) keeps its sign.
+    pub baseline_forward: Option<Vec3>,
+    /// Whether positions are 3D.
+    pub is_3d: bool,
+}
+
+/// The signals rules are built from. Units: degrees or torso lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Joint angle at the middle point.
+    Angle,
+    /// Segment angle from straight up, unsigned.
+    Incline,
+    /// Segment angle from straight up, + toward a front reference point.
+    Lean,
+    /// Segment angle from horizontal, + when the second point is higher.
+    Tilt,
+    /// How far a pair's line has rolled out of horizontal, from its vertical split.
+    Roll,
+    /// Head turn seen from the front, from the nose between the ears.
+    Yaw,
+    /// How far a pair's line has turned out of the picture plane.
+    Turn,
+    /// Straight-line distance.
+    Distance,
+    /// Horizontal distance.
+    Horizontal,
+    /// How far the second point is above the first.
+    Rise,
+    /// Horizontal offset toward a front reference point.
+    Ahead,
+    /// Offset along the direction to a third point.
+    Toward,
+    /// How far the points' centroid moved from its baseline.
+    Displacement,
+}
+
+/// What a measure's numbers mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Degrees.
+    Deg,
+    /// Torso lengths.
+    Torso,
+}
+
+impl Unit {
+    /// Short label for reports.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::Deg => "deg",
+            Unit::Torso => "torso",
+        }
+    }
+}
+
+impl Measure {
+    /// How many points the measure takes (`None`: one or more).
+    #[must_use]
+    pub fn arity(self) -> Option<usize> {
+        match self {
+            Measure::Angle | Measure::Lean | Measure::Yaw | Measure::Ahead | Measure::Toward => {
+                Some(3)
+            }
+            Measure::Incline
+            | Measure::Tilt
+            | Measure::Roll
+            | Measure::Turn
+            | Measure::Distance
+            | Measure::Horizontal
+            | Measure::Rise => Some(2),
+            Measure::Displacement => None,
+        }
+    }
+
+    /// Degrees or torso lengths.
+    #[must_use]
+    pub fn unit(self) -> Unit {
+        match self {
+            Measure::Angle
+            | Measure::Incline
+            | Measure::Lean
+            | Measure::Tilt
+            | Measure::Roll
+            | Measure::Yaw
+            | Measure::Turn => Unit::Deg,
+            Measure::Distance
+            | Measure::Horizontal
+            | Measure::Rise
+            | Measure::Ahead
+            | Measure::Toward
+            | Measure::Displacement => Unit::Torso,
+        }
+    }
+
+    /// Evaluates the measure on located points; `None` when the geometry is degenerate.
+    #[must_use]
+    #[allow(clippy::many_single_char_names)] // vector maths reads best in its usual letters
+    pub fn eval(self, p: &[Vec3], span_torso: f32, ctx: &MeasureCtx) -> Option<f32> {
+        let torso = ctx.torso_len;
+        if !(torso > 0.0 && torso.is_finite()) {
+            return None;
+        }
+        let eps = torso * DEGENERATE_TORSO;
+        let get = |i: usize| p.get(i).copied();
+        let value = match self {
+            Measure::Angle => angle_deg(get(0)?, get(1)?, get(2)?)?,
+            Measure::Incline => {
+                let d = sub(get(1)?, get(0)?);
+                let n = norm(d);
+                if n <= eps {
+                    return None;
+                }
+                (-d[1] / n).clamp(-1.0, 1.0).acos().to_degrees()
+            }
+            Measure::Lean => {
+                let (a, b, f) = (get(0)?, get(1)?, get(2)?);
+                let h = forward(ctx, sub(f, a), eps)?;
+                let d = sub(b, a);
+                if norm(d) <= eps {
+                    return None;
+                }
+                dot(d, h).atan2(-d[1]).to_degrees()
+            }
+            Measure::Tilt => {
+                let d = sub(get(1)?, get(0)?);
+                let h = d[0].hypot(d[2]);
+                if h <= eps && d[1].abs() <= eps {
+                    return None;
+                }
+                (-d[1]).atan2(h).to_degrees()
+            }
+            Measure::Roll => {
+                let (a, b) = (get(0)?, get(1)?);
+                let span = ctx.baseline_span.unwrap_or(span_torso * torso);
+                if span <= eps {
+                    return None;
+                }
+                ((a[1] - b[1]) / span).clamp(-1.0, 1.0).asin().to_degrees()
+            }
+            Measure::Yaw => {
+                let (a, b, tip) = (get(0)?, get(1)?, get(2)?);
+                let u = [a[0] - b[0], a[1] - b[1], 0.0];
+                let half = norm(u) / 2.0;
+                if half <= eps {
+                    return None;
+                }
+                let m = mid(a, b);
+                let off = ((tip[0] - m[0]) * u[0] + (tip[1] - m[1]) * u[1]) / (2.0 * half);
+                off.atan2(half).to_degrees()
+            }
+            Measure::Turn => {
+                let d = sub(get(1)?, get(0)?);
+                if ctx.is_3d {
+                    d[2].abs().atan2(d[0].abs()).to_degrees()
+                } else {
+                    match ctx.baseline_dx {
+                        Some(base) if base > eps => {
+                            (d[0].abs() / base).clamp(0.0, 1.0).acos().to_degrees()
+                        }
+                        _ => 0.0,
+                    }
+                }
+            }
+            Measure::Distance => norm(sub(get(1)?, get(0)?)) / torso,
+            Measure::Horizontal => {
+                let d = sub(get(1)?, get(0)?);
+                d[0].hypot(d[2]) / torso
+            }
+            Measure::Rise => (get(0)?[1] - get(1)?[1]) / torso,
+            Measure::Ahead => {
+                let (a, b, f) = (get(0)?, get(1)?, get(2)?);
+                let h = forward(ctx, sub(f, a), eps)?;
+                dot(sub(b, a), h) / torso
+            }
+            Measure::Toward => {
+                let (a, b, c) = (get(0)?, get(1)?, get(2)?);
+                let dir = sub(c, a);
+                let n = norm(dir);
+                if n <= eps {
+                    return None;
+                }
+                dot(sub(b, a), dir) / n / torso
+            }
+            Measure::Displacement => match ctx.baseline_centroid {
+                Some(base) => norm(sub(centroid(p), base)) / torso,
+                None => 0.0,
+            },
+        };
+        value.is_finite().then_some(value)
+    }
+}
+
+/// The baseline front direction when known, else the one `d` shows now.
+fn forward(ctx: &MeasureCtx, d: Vec3, eps: f32) -> Option<Vec3> {
+    ctx.baseline_forward.or_else(|| horizontal_dir(d, eps))
+}
+
+/// Unit horizontal (x, z) direction of `d`, if it has one.
+#[must_use]
+pub fn horizontal_dir(d: Vec3, eps: f32) -> Option<Vec3> {
+    let h = d[0].hypot(d[2]);
+    (h > eps).then(|| [d[0] / h, 0.0, d[2] / h])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test should stop loudly at the first surprise
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn tf(p: Vec3, s: f32, t: Vec3) -> Vec3 {
+        [p[0] * s + t[0], p[1] * s + t[1], p[2] * s + t[2]]
+    }
+
+    fn ctx(torso: f32) -> MeasureCtx {
+        MeasureCtx {
+            torso_len: torso,
+            ..MeasureCtx::default()
+        }
+    }
+
+    #[test]
+    fn right_angle_is_ninety() {
+        let a = angle_deg([1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]);
+        assert!((a.unwrap_or(0.0) - 90.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn names_parse_and_speak() {
+        assert_eq!(PointRef::parse("mid_hip"), Some(PointRef::MID_HIP));
+        assert_eq!(PointRef::MID_HIP.spoken(), "hips");
+        assert_eq!(
+            PointRef::parse("left_hip").map(PointRef::spoken).as_deref(),
+            Some("left hip")
+        );
+        assert_eq!(PointRef::parse("mid_nose"), None);
+        assert_eq!(
+            Unseen(PointRef::Joint(Joint::LeftHip)).message(),
+            "I can't see your left hip"
+        );
+    }
+
+    #[test]
+    fn lean_sign_follows_front() {
+        // Trunk leaning toward the knees (front) is positive, whichever way the person faces.
+        let hip = [0.0, 0.0, 0.0];
+        let shoulder = [1.0, -10.0, 0.0];
+        for flip in [1.0_f32, -1.0] {
+            let sh = [shoulder[0] * flip, shoulder[1], 0.0];
+            let knee = [5.0 * flip, 0.0, 0.0];
+            let v = Measure::Lean.eval(&[hip, sh, knee], 0.8, &ctx(10.0));
+            assert!(v.unwrap_or(0.0) > 5.0);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn angles_ignore_translation_and_scale(
+            pts in prop::array::uniform3(prop::array::uniform3(-100.0f32..100.0)),
+            s in 0.1f32..10.0,
+            t in prop::array::uniform3(-500.0f32..500.0),
+        ) {
+            let (a, b, c) = (pts[0], pts[1], pts[2]);
+            prop_assume!(norm(sub(a, b)) > 1.0 && norm(sub(c, b)) > 1.0);
+            let before = angle_deg(a, b, c);
+            let after = angle_deg(tf(a, s, t), tf(b, s, t), tf(c, s, t));
+            prop_assert!(before.is_some() && after.is_some());
+            prop_assert!((before.unwrap_or(0.0) - after.unwrap_or(0.0)).abs() < 0.05);
+        }
+
+        #[test]
+        fn torso_measures_ignore_body_size(
+            pts in prop::array::uniform3(prop::array::uniform3(-100.0f32..100.0)),
+            s in 0.1f32..10.0,
+            t in prop::array::uniform3(-500.0f32..500.0),
+        ) {
+            let moved: Vec<Vec3> = pts.iter().map(|p| tf(*p, s, t)).collect();
+            prop_assume!(norm(sub(pts[2], pts[0])) > 1.0 && norm(sub(pts[1], pts[0])) > 1.0);
+            for m in [Measure::Distance, Measure::Rise, Measure::Toward, Measure::Lean, Measure::Tilt] {
+                let a = m.eval(&pts, 0.8, &ctx(50.0));
+                let b = m.eval(&moved, 0.8, &ctx(50.0 * s));
+                if let (Some(a), Some(b)) = (a, b) {
+                    let tol = if m.unit() == Unit::Deg { 0.05 } else { 1e-3 };
+                    prop_assert!((a - b).abs() < tol, "{m:?}: {a} vs {b}");
+                }
+            }
+        }
+    }
+}
