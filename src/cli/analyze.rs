@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use clap::Args;
 
@@ -36,6 +38,7 @@ pub struct AnalyzeArgs {
 }
 
 pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let catalogue = load_catalogue();
     let Some(exercise) = catalogue.get(&args.exercise) else {
         let ids: Vec<&str> = catalogue.iter().map(|e| e.id.as_str()).collect();
@@ -56,7 +59,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         analyze_frames(args, exercise)?
     };
-    println!("{}", report.summary_text());
+    writeln!(out, "{}", report.summary_text())?;
     if let Some(out) = &args.out {
         write_report(&report, out)?;
         eprintln!("report written to {}", out.display());

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use clap::Args;
 use image::RgbImage;
@@ -75,13 +77,15 @@ fn frames(args: &BenchArgs) -> anyhow::Result<(Vec<RgbImage>, Vec<f64>)> {
 }
 
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let (images, mut decode_ms) = frames(args)?;
     let mut options = SessionOptions::default();
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
     let d = stats(&mut decode_ms);
-    println!(
+    writeln!(
+        out,
         "{} frames ({}), {} runs per model, {} ONNX Runtime threads",
         images.len(),
         images
@@ -93,15 +97,17 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             + if images.len() > 3 { ", ..." } else { "" },
         args.runs,
         options.intra_threads
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "image file decode (JPEG, not part of live frames): median {:.2} ms, p95 {:.2} ms",
         d.median, d.p95
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:18} {:>16} {:>16} {:>16} {:>16} {:>16} {:>8}",
         "model", "preprocess", "bare run", "inside run", "decode", "whole frame", "whole/bare"
-    );
+    )?;
     for model in &args.models {
         let mut est = open_estimator(model, options)?;
         for img in images.iter().cycle().take(5) {
@@ -109,6 +115,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         }
         let (mut pre, mut inner, mut dec, mut whole, mut bare) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Whole frames and bare runs alternate so both see the same machine
+        // load; on a shared machine that matters more than the run count.
         for img in images.iter().cycle().take(args.runs) {
             let t = Instant::now();
             let e = est.estimate(img)?;
@@ -116,8 +124,6 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             pre.push(e.timings.preprocess_ms);
             inner.push(e.timings.inference_ms);
             dec.push(e.timings.decode_ms);
-        }
-        for _ in 0..args.runs {
             let t = Instant::now();
             est.run_bare()?;
             bare.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -125,7 +131,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         let fmt = |s: Stats| format!("{:6.2} /{:6.2}", s.median, s.p95);
         let (w, b) = (stats(&mut whole), stats(&mut bare));
         let ratio = w.median / b.median;
-        println!(
+        writeln!(
+            out,
             "{:18} {:>16} {:>16} {:>16} {:>16} {:>16} {:>8.3}",
             model,
             fmt(stats(&mut pre)),
@@ -134,10 +141,11 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             fmt(stats(&mut dec)),
             fmt(w),
             ratio
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "(milliseconds, median / p95; whole frame = preprocess + run + decode, timed end to end)"
-    );
+    )?;
     Ok(Outcome::Success)
 }

@@ -1,6 +1,7 @@
 //! `formcoach exercises`: the catalogue with each exercise's rules.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use clap::Args;
 use serde_json::json;
@@ -46,6 +47,7 @@ fn dose_text(ex: &Exercise) -> String {
 }
 
 pub(super) fn run(args: &ExercisesArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let catalogue = load_catalogue();
     if args.json {
         let list: Vec<_> = catalogue
@@ -69,13 +71,13 @@ pub(super) fn run(args: &ExercisesArgs) -> anyhow::Result<Outcome> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(Outcome::Success);
     }
-    let mut out = String::new();
+    let mut text = String::new();
     for ex in catalogue.iter() {
         let _ = writeln!(
-            out,
+            text,
             "{}  ({})\n  {:?}, {:?} view; {}",
             ex.id,
             ex.name,
@@ -84,10 +86,10 @@ pub(super) fn run(args: &ExercisesArgs) -> anyhow::Result<Outcome> {
             dose_text(ex)
         );
         for r in &ex.rules {
-            let _ = writeln!(out, "    {:26} {:20} {}", r.id, r.kind.name(), r.cue);
+            let _ = writeln!(text, "    {:26} {:20} {}", r.id, r.kind.name(), r.cue);
         }
     }
-    let _ = write!(out, "{} exercises", catalogue.len());
-    println!("{out}");
+    let _ = write!(text, "{} exercises", catalogue.len());
+    writeln!(out, "{text}")?;
     Ok(Outcome::Success)
 }

@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use std::io::Write as _;
+
 use clap::Subcommand;
 
 use super::Outcome;
@@ -25,6 +27,7 @@ pub enum ModelsCommand {
 }
 
 pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let manifest = Manifest::builtin()?;
     let dir = models_dir();
     match cmd {
@@ -55,7 +58,7 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
         ModelsCommand::List => {
-            println!("models folder: {}", dir.display());
+            writeln!(out, "models folder: {}", dir.display())?;
             let mut bad = false;
             for spec in &manifest.models {
                 let path = onnx_path(&dir, &spec.name);
@@ -68,7 +71,8 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
                         format!("CORRUPT (sha256 {actual})")
                     }
                 };
-                println!(
+                writeln!(
+                    out,
                     "{:20} {:22} {}x{} {:12} {}",
                     spec.name,
                     state,
@@ -76,15 +80,24 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
                     spec.input.size,
                     spec.keypoints,
                     path.display()
-                );
+                )?;
             }
-            println!("{:20} {}", "onnxruntime", runtime_status(&manifest, &dir)?);
-            println!(
+            writeln!(
+                out,
+                "{:20} {}",
+                "onnxruntime",
+                runtime_status(&manifest, &dir)?
+            )?;
+            writeln!(
+                out,
                 "package: {}@{} ({})",
                 manifest.package.npm, manifest.package.version, manifest.package.licence
-            );
+            )?;
             if bad {
-                println!("run `formcoach models fetch --all` to replace corrupt files");
+                writeln!(
+                    out,
+                    "run `formcoach models fetch --all` to replace corrupt files"
+                )?;
             }
             Ok(Outcome::Success)
         }
