@@ -12,3 +12,4 @@ pub mod motion;
 pub mod pose;
 pub mod session;
 pub mod source;
+pub mod synth;

@@ -47,7 +47,7 @@ fn all_fours_line(t: f64, hip_dx: f64, nan_hips: bool) -> String {
 
 fn write_track(dir: &std::path::Path, name: &str, lines: &[String]) -> String {
     let p = dir.join(name);
-    std::fs::write(&p, lines.join("\n")).unwrap();
+    std::fs::write(&p, lines.join("\n")).expect("temp track written");
     p.display().to_string()
 }
 

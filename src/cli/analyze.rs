@@ -33,7 +33,8 @@ pub struct AnalyzeArgs {
     /// Also write the report as JSON here.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// A video file (mp4, webm, mov...), a folder of frames, or a pose track (.jsonl).
+    /// A video file (mp4, webm, mov...), a folder of frames, or a pose track
+    /// (.jsonl, or .jsonl.gz).
     pub input: PathBuf,
 }
 
@@ -72,8 +73,13 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
 }
 
 fn is_track(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"))
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [".jsonl", ".json", ".jsonl.gz"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// Runs pose on every frame and coaches as it goes. A video that breaks in

@@ -9,6 +9,7 @@ mod bench;
 mod exercises;
 mod models;
 mod pose;
+mod synth;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -39,6 +40,10 @@ pub enum Command {
     Exercises(exercises::ExercisesArgs),
     /// Coach a recorded video, folder of frames or pose track, headless.
     Analyze(analyze::AnalyzeArgs),
+    /// Generate labelled synthetic pose tracks with injected form faults.
+    Synth(synth::SynthArgs),
+    /// Score every rule on labelled tracks: precision, recall, F1, false warnings, delay.
+    Eval(synth::EvalArgs),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -74,6 +79,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Exercises(args)) => exercises::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
+        Some(Command::Synth(args)) => synth::run_synth(&args),
+        Some(Command::Eval(args)) => synth::run_eval(&args),
         None => {
             eprintln!(
                 "formcoach: the coaching window is not built yet. Meanwhile:\n  \

@@ -11,8 +11,9 @@ use super::rules::{Prepared, Verdict, judge, uses_baseline};
 use crate::pose::{Joint, PoseFrame};
 use serde::{Deserialize, Serialize};
 
-/// A fault must last this long before it becomes a warning: long enough to ignore a
-/// one-frame glitch, short enough to keep fault-to-cue delay under 300 ms.
+/// A fault must last this long before it becomes a warning: two frames in a row at
+/// 10-12 fps (three at 30 fps), enough to ignore a one-frame glitch while keeping
+/// fault-to-cue delay (dwell + smoothing lag + a frame period) under 300 ms.
 pub const DWELL_S: f64 = 0.08;
 /// A warning clears after this long back inside the hysteresis band.
 pub const CLEAR_S: f64 = 0.2;
@@ -29,7 +30,7 @@ pub const DEFAULT_FRAME_S: f64 = 1.0 / 30.0;
 /// Longest gap counted as elapsed time (longer gaps are dropped frames, not exercise).
 const MAX_STEP_S: f64 = 0.5;
 /// Tempo is the signal's average speed over this much history.
-const TEMPO_WINDOW_S: f64 = 0.25;
+const TEMPO_WINDOW_S: f64 = 0.2;
 
 /// Which part of the exercise the person is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -855,7 +856,16 @@ impl Coach {
                         RuleState::Unseen
                     }
                     Ok(None) => fsm_state(f.fsm),
-                    Ok(Some(v)) => advance(f, v, t, &rule.id, &rule.cue, side, events),
+                    Ok(Some(v)) => {
+                        // A tempo verdict is already a regression over several
+                        // frames, which is what the dwell is for elsewhere.
+                        let dwell = if matches!(rule.kind, RuleKind::Tempo { .. }) {
+                            0.0
+                        } else {
+                            DWELL_S
+                        };
+                        advance(f, v, t, dwell, &rule.id, &rule.cue, side, events)
+                    }
                 }
             } else {
                 close(f, t, &rule.id, events);
@@ -1053,10 +1063,12 @@ fn close(f: &mut FormRule, t: f64, id: &str, events: &mut Vec<Event>) {
 }
 
 /// Dwell, hysteresis and cooldown for one form rule.
+#[allow(clippy::too_many_arguments)] // one rule's whole state step
 fn advance(
     f: &mut FormRule,
     v: Verdict,
     t: f64,
+    dwell: f64,
     id: &str,
     cue: &str,
     side: Option<Side>,
@@ -1073,7 +1085,7 @@ fn advance(
     };
     f.fsm = match (f.fsm, v) {
         (Fsm::Idle, Verdict::Fault) => {
-            if DWELL_S <= 0.0 {
+            if dwell <= 0.0 {
                 start(false, events);
                 f.started = t;
                 Fsm::Active
@@ -1082,7 +1094,7 @@ fn advance(
             }
         }
         (Fsm::Pending { since }, Verdict::Fault) => {
-            if t - since >= DWELL_S - 1e-9 {
+            if t - since >= dwell - 1e-9 {
                 start(false, events);
                 f.started = t;
                 Fsm::Active

@@ -92,6 +92,18 @@ impl From<PointRef> for String {
     }
 }
 
+/// What a located point is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The joint itself, or both joints of a pair.
+    #[default]
+    Both,
+    /// Only the left joint of a pair (the right one unseen).
+    Left,
+    /// Only the right joint of a pair (the left one unseen).
+    Right,
+}
+
 /// Why a point could not be located: the joint the person should bring into view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unseen(pub PointRef);
@@ -165,14 +177,23 @@ impl Body {
 
     /// Where `point` is, if the model is at least `min_score` sure of it.
     pub fn locate(&self, point: PointRef, min_score: f32) -> Result<Vec3, Unseen> {
+        self.locate_from(point, min_score).map(|(p, _)| p)
+    }
+
+    /// Like [`Body::locate`], also saying what the position is made of: the joint or
+    /// both of a pair (`Both`), or one side standing in for a pair's midpoint.
+    pub fn locate_from(&self, point: PointRef, min_score: f32) -> Result<(Vec3, Source), Unseen> {
         match point {
-            PointRef::Joint(j) => self.joint(j, min_score).ok_or(Unseen(point)),
+            PointRef::Joint(j) => self
+                .joint(j, min_score)
+                .map(|p| (p, Source::Both))
+                .ok_or(Unseen(point)),
             PointRef::Mid(l) => {
                 let r = l.mirrored();
                 match (self.joint(l, min_score), self.joint(r, min_score)) {
-                    (Some(a), Some(b)) => Ok(mid(a, b)),
-                    (Some(a), None) if self.mid_fallback => Ok(a),
-                    (None, Some(b)) if self.mid_fallback => Ok(b),
+                    (Some(a), Some(b)) => Ok((mid(a, b), Source::Both)),
+                    (Some(a), None) if self.mid_fallback => Ok((a, Source::Left)),
+                    (None, Some(b)) if self.mid_fallback => Ok((b, Source::Right)),
                     (Some(_), None) => Err(Unseen(PointRef::Joint(r))),
                     (None, Some(_)) => Err(Unseen(PointRef::Joint(l))),
                     (None, None) => Err(Unseen(point)),

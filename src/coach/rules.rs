@@ -6,7 +6,8 @@
 
 use super::exercise::{Axis, Direction, Rule, RuleKind, Signal};
 use super::geometry::{
-    Body, Measure, MeasureCtx, Unit, Unseen, Vec3, centroid, horizontal_dir, norm, sub,
+    Body, Measure, MeasureCtx, PointRef, Source, Unit, Unseen, Vec3, centroid, horizontal_dir,
+    norm, sub,
 };
 
 /// Most points a single signal may use (validated when loading).
@@ -40,6 +41,8 @@ pub struct Prepared {
     pub ctx: MeasureCtx,
     /// The signal's value at baseline, once known.
     pub base: Option<f32>,
+    /// What each point was made of when the references were fixed.
+    pub sources: Option<[Source; MAX_POINTS]>,
 }
 
 impl Prepared {
@@ -55,6 +58,7 @@ impl Prepared {
                 ..MeasureCtx::default()
             },
             base: None,
+            sources: None,
         };
         // Ignore "unseen" here: the references fill in lazily.
         let _ = p.value(baseline, min_score);
@@ -76,9 +80,29 @@ impl Prepared {
     }
 
     /// The signal now (absolute). `Ok(None)` when the geometry is degenerate.
+    ///
+    /// A pair's midpoint that was both joints at baseline and is now one side
+    /// standing in (or the other way round) counts as unseen: the two sides sit a
+    /// shoulder or hip width apart, so the switch alone would read as movement.
     pub fn value(&mut self, body: &Body, min_score: f32) -> Result<Option<f32>, Unseen> {
         let mut buf = [[0.0; 3]; MAX_POINTS];
-        let n = self.locate(body, min_score, &mut buf)?;
+        let mut src = [Source::Both; MAX_POINTS];
+        let n = self.signal.points.len().min(MAX_POINTS);
+        for (i, point) in self.signal.points.iter().take(n).enumerate() {
+            (buf[i], src[i]) = body.locate_from(*point, min_score)?;
+        }
+        match &self.sources {
+            None => self.sources = Some(src),
+            Some(base) => {
+                if let Some(i) = (0..n).find(|&i| base[i] != src[i]) {
+                    return Err(Unseen(match (self.signal.points[i], src[i]) {
+                        (PointRef::Mid(l), Source::Left) => PointRef::Joint(l.mirrored()),
+                        (PointRef::Mid(l), Source::Right) => PointRef::Joint(l),
+                        (p, _) => p,
+                    }));
+                }
+            }
+        }
         let pts = &buf[..n];
         if self.ctx.baseline_centroid.is_none() {
             self.ctx.baseline_centroid = Some(centroid(pts));

@@ -37,14 +37,21 @@ pub struct Track {
     pub notes: Vec<String>,
 }
 
-/// Reads a `.jsonl` track from disk.
+/// Reads a `.jsonl` track from disk; a name ending in `.gz` is gunzipped first.
 pub fn read_track(path: &Path) -> Result<Track, TrackError> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|source| TrackError::Io {
         file: file.clone(),
         source,
     })?;
-    parse_track(std::io::BufReader::new(f), &file)
+    if path.extension().is_some_and(|e| e == "gz") {
+        parse_track(
+            std::io::BufReader::new(flate2::read::GzDecoder::new(f)),
+            &file,
+        )
+    } else {
+        parse_track(std::io::BufReader::new(f), &file)
+    }
 }
 
 /// Parses a track. Blank lines are ignored; NaN/Infinity coordinates (or `null`) make
