@@ -5,6 +5,7 @@
 //! shows. Dependencies point one way: `source` -> `pose` (with `models`) ->
 //! `motion` -> `coach` -> `session`, with `cli` on top.
 
+pub mod audio;
 pub mod cli;
 pub mod coach;
 pub mod models;

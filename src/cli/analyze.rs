@@ -33,6 +33,10 @@ pub struct AnalyzeArgs {
     /// Also write the report as JSON here.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Render the spoken cues, counts and tones of the session, in time with
+    /// its events, into this WAV file (no sound card needed).
+    #[arg(long, value_name = "FILE")]
+    pub audio_out: Option<PathBuf>,
     /// A video file (mp4, webm, mov...), a folder of frames, or a pose track
     /// (.jsonl, or .jsonl.gz).
     pub input: PathBuf,
@@ -54,7 +58,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
         for note in &track.notes {
             eprintln!("formcoach: {}: {note}", args.input.display());
         }
-        let mut report = analyze_track(exercise, track.frames);
+        let mut report = coach(args, exercise, track.frames)?;
         report.notes.extend(track.notes);
         (report, false)
     } else {
@@ -114,7 +118,7 @@ fn analyze_frames(
         return Err(failure.unwrap_or_else(|| anyhow::anyhow!("no frames in the input")))
             .with_context(|| format!("cannot analyze {}", args.input.display()));
     }
-    let mut report = analyze_track(exercise, poses);
+    let mut report = coach(args, exercise, poses)?;
     let partial = if let Some(e) = failure {
         let note = format!("input ended early: {e:#}");
         eprintln!("formcoach: {}: {note}", args.input.display());
@@ -124,6 +128,32 @@ fn analyze_frames(
         false
     };
     Ok((report, partial))
+}
+
+/// The pipeline's tail (smoothing, coach, session), with the audio track
+/// rendered alongside when asked for: one pass, one report.
+fn coach(
+    args: &AnalyzeArgs,
+    exercise: &crate::coach::Exercise,
+    frames: Vec<PoseFrame>,
+) -> anyhow::Result<Report> {
+    let Some(wav) = &args.audio_out else {
+        return Ok(analyze_track(exercise, frames));
+    };
+    let settings = crate::audio::AudioSettings::default();
+    let summary = crate::audio::render_session_wav(exercise, frames, &settings, wav)
+        .with_context(|| format!("cannot render the audio track {}", wav.display()))?;
+    for note in &summary.notes {
+        eprintln!("formcoach: audio: {note}");
+    }
+    eprintln!(
+        "audio track written to {} ({:.1} s, {} sounds, speech: {})",
+        wav.display(),
+        summary.duration_s,
+        summary.utterances.len(),
+        summary.speech_engine.as_deref().unwrap_or("none")
+    );
+    Ok(summary.report)
 }
 
 fn write_report(report: &Report, out: &Path) -> anyhow::Result<()> {

@@ -1,0 +1,333 @@
+//! Headless render: the spoken and tonal track of a session, time-aligned to
+//! its frames (sample 0 is session time 0), as a mono 16-bit WAV at 22050 Hz.
+
+use super::cues::{Announcer, estimate_speech_s};
+use super::speech::Speech;
+use super::{
+    AudioError, AudioSettings, Priority, SAMPLE_RATE, Utterance, UtteranceKind, warn_once,
+};
+use crate::audio::tones::ToneKind;
+use crate::coach::{Coach, Exercise};
+use crate::motion::Smoother;
+use crate::pose::PoseFrame;
+use crate::session::{Report, Session};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Silence added after the last sound or frame.
+const TAIL_S: f64 = 0.5;
+/// Fade applied where a phrase is cut short by a more important one.
+const CUT_FADE_S: f64 = 0.015;
+
+/// Where one sound sits in the rendered track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// Start, seconds (session time).
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// Its priority.
+    pub priority: Priority,
+    /// The phrase, for speech.
+    pub text: Option<String>,
+    /// The tone, for tones.
+    pub tone: Option<ToneKind>,
+}
+
+/// What a render produced.
+#[derive(Debug, Clone)]
+pub struct RenderSummary {
+    /// The session report (the same as `analyze_track` gives).
+    pub report: Report,
+    /// Everything the announcer asked for.
+    pub utterances: Vec<Utterance>,
+    /// Where each sound ended up in the track.
+    pub spans: Vec<Span>,
+    /// Length of the track, seconds.
+    pub duration_s: f64,
+    /// The speech engine used (`None`: tones only).
+    pub speech_engine: Option<String>,
+    /// Problems met (missing engine, a phrase that failed).
+    pub notes: Vec<String>,
+}
+
+/// Smooths, coaches, records and announces a whole pose track, and mixes its
+/// audio. `speech: None` renders tones only (speech is then only timed).
+#[must_use]
+pub fn render_session(
+    exercise: &Exercise,
+    frames: impl IntoIterator<Item = PoseFrame>,
+    settings: &AudioSettings,
+    speech: Option<&Arc<Speech>>,
+) -> (Vec<f32>, RenderSummary) {
+    let settings = settings.sanitized();
+    let rate = settings.rate_wpm;
+    let timer_speech = speech.cloned();
+    let mut announcer =
+        Announcer::new(exercise, settings.clone()).with_timer(Box::new(move |text| {
+            timer_speech
+                .as_ref()
+                .and_then(|s| s.duration_s(text).ok())
+                .unwrap_or_else(|| estimate_speech_s(text, rate))
+        }));
+    let mut smoother = Smoother::default();
+    let mut coach = Coach::new(exercise);
+    let mut session = Session::new(exercise);
+    let mut utterances = Vec::new();
+    let mut last_t = 0.0f64;
+    for frame in frames {
+        let smooth = smoother.smooth(&frame);
+        let feedback = coach.step(&smooth);
+        session.record(&smooth, &feedback);
+        last_t = last_t.max(feedback.t_s);
+        utterances.extend(announcer.step(&feedback));
+    }
+    let report = session.finish();
+    let (samples, spans, notes) = mix(&utterances, speech.map(|s| &**s), settings.volume, last_t);
+    let summary = RenderSummary {
+        report,
+        utterances,
+        spans,
+        duration_s: samples.len() as f64 / f64::from(SAMPLE_RATE),
+        speech_engine: speech.map(|s| s.engine().name()),
+        notes,
+    };
+    (samples, summary)
+}
+
+/// Renders a session's audio track into the WAV file `out`. A missing speech
+/// engine is logged once and gives a tones-only track (noted in the summary).
+pub fn render_session_wav(
+    exercise: &Exercise,
+    frames: impl IntoIterator<Item = PoseFrame>,
+    settings: &AudioSettings,
+    out: &Path,
+) -> Result<RenderSummary, AudioError> {
+    let mut notes = Vec::new();
+    let speech = if settings.voice_on {
+        match Speech::open(settings.voice.as_deref(), settings.sanitized().rate_wpm) {
+            Ok(s) => Some(Arc::new(s.with_disk_cache(Speech::default_cache_dir()))),
+            Err(e) => {
+                warn_once(&e.to_string());
+                notes.push(format!("{e}; the track has tones only"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (samples, mut summary) = render_session(exercise, frames, settings, speech.as_ref());
+    write_wav(out, &samples)?;
+    notes.append(&mut summary.notes);
+    summary.notes = notes;
+    Ok(summary)
+}
+
+struct Placed {
+    start: usize,
+    samples: Arc<[f32]>,
+    len: usize,
+    cut: bool,
+    span: Span,
+}
+
+/// Mixes utterances into one track lasting at least to `end_s` (plus a short
+/// tail). Speech is one lane: a phrase waits for the one before it unless it is
+/// more important, in which case the one before is cut short with a fade.
+/// Returns the samples, where each sound went, and notes about phrases that
+/// could not be rendered.
+#[must_use]
+pub fn mix(
+    utterances: &[Utterance],
+    speech: Option<&Speech>,
+    volume: f32,
+    end_s: f64,
+) -> (Vec<f32>, Vec<Span>, Vec<String>) {
+    let sr = f64::from(SAMPLE_RATE);
+    let mut ordered: Vec<&Utterance> = utterances.iter().collect();
+    ordered.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+    let mut placed: Vec<Placed> = Vec::new();
+    let mut notes = Vec::new();
+    let mut lane: Option<usize> = None;
+    for u in ordered {
+        let t = u.t_s.max(0.0);
+        match &u.kind {
+            UtteranceKind::Tone(kind) => {
+                let samples: Arc<[f32]> = kind.synth(SAMPLE_RATE).into();
+                let len = samples.len();
+                placed.push(Placed {
+                    start: (t * sr).round() as usize,
+                    len,
+                    samples,
+                    cut: false,
+                    span: Span {
+                        start_s: t,
+                        end_s: t + len as f64 / sr,
+                        priority: u.priority,
+                        text: None,
+                        tone: Some(*kind),
+                    },
+                });
+            }
+            UtteranceKind::Speech(text) => {
+                let Some(speech) = speech else { continue };
+                let samples = match speech.phrase(text) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        warn_once(&e.to_string());
+                        notes.push(e.to_string());
+                        continue;
+                    }
+                };
+                let mut start = t;
+                if let Some(prev) = lane.and_then(|i| placed.get_mut(i))
+                    && prev.span.end_s > t
+                {
+                    if u.priority > prev.span.priority {
+                        prev.len = ((t - prev.span.start_s) * sr).round().max(0.0) as usize;
+                        prev.span.end_s = t;
+                        prev.cut = true;
+                    } else {
+                        start = prev.span.end_s;
+                    }
+                }
+                let len = samples.len();
+                lane = Some(placed.len());
+                placed.push(Placed {
+                    start: (start * sr).round() as usize,
+                    len,
+                    samples,
+                    cut: false,
+                    span: Span {
+                        start_s: start,
+                        end_s: start + len as f64 / sr,
+                        priority: u.priority,
+                        text: Some(text.clone()),
+                        tone: None,
+                    },
+                });
+            }
+        }
+    }
+    let last = placed
+        .iter()
+        .map(|p| p.span.end_s)
+        .fold(end_s.max(0.0), f64::max);
+    let mut out = vec![0.0f32; ((last + TAIL_S) * sr).ceil() as usize];
+    let fade = (CUT_FADE_S * sr) as usize;
+    let gain = volume.clamp(0.0, 1.0);
+    for p in &placed {
+        let len = p.len.min(p.samples.len());
+        for (i, s) in p.samples[..len].iter().enumerate() {
+            let g = if p.cut && len - i <= fade {
+                (len - i) as f32 / fade.max(1) as f32
+            } else {
+                1.0
+            };
+            if let Some(o) = out.get_mut(p.start + i) {
+                *o += s * g * gain;
+            }
+        }
+    }
+    for o in &mut out {
+        *o = o.clamp(-1.0, 1.0);
+    }
+    let spans = placed
+        .into_iter()
+        .filter(|p| p.len > 0)
+        .map(|p| p.span)
+        .collect();
+    (out, spans, notes)
+}
+
+/// Writes mono samples as a 16-bit WAV at [`SAMPLE_RATE`].
+pub fn write_wav(path: &Path, samples: &[f32]) -> Result<(), AudioError> {
+    let err = |source| AudioError::Wav {
+        path: path.to_owned(),
+        source,
+    };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).map_err(err)?;
+    for s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16)
+            .map_err(err)?;
+    }
+    w.finalize().map_err(err)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test should stop loudly at the first surprise
+mod tests {
+    use super::*;
+
+    fn tone(t: f64, kind: ToneKind) -> Utterance {
+        Utterance {
+            t_s: t,
+            kind: UtteranceKind::Tone(kind),
+            priority: Priority::Count,
+        }
+    }
+
+    #[test]
+    fn tones_land_at_their_time_and_the_rest_is_silent() {
+        let (s, spans, notes) = mix(&[tone(1.0, ToneKind::HoldDone)], None, 1.0, 3.0);
+        assert!(notes.is_empty());
+        assert_eq!(s.len(), (3.5 * 22_050.0) as usize);
+        assert_eq!(spans.len(), 1);
+        let first = s.iter().position(|x| x.abs() > 1e-3).unwrap();
+        assert!((first as f64 / 22_050.0 - 1.0).abs() < 0.01, "{first}");
+        let last = s.iter().rposition(|x| x.abs() > 1e-3).unwrap();
+        assert!(last as f64 / 22_050.0 <= spans[0].end_s);
+        // Volume scales.
+        let (q, _, _) = mix(&[tone(1.0, ToneKind::HoldDone)], None, 0.5, 3.0);
+        let peak = |v: &[f32]| v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!((peak(&q) * 2.0 - peak(&s)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn wav_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.wav");
+        write_wav(&p, &[0.0, 0.5, -0.5, 1.5]).unwrap();
+        let r = hound::WavReader::open(&p).unwrap();
+        assert_eq!(r.spec().sample_rate, 22_050);
+        assert_eq!(r.spec().bits_per_sample, 16);
+        assert_eq!(r.spec().channels, 1);
+        let v: Vec<i16> = r.into_samples::<i16>().map(Result::unwrap).collect();
+        assert_eq!(v, vec![0, 16_384, -16_384, 32_767]);
+        let bad = write_wav(Path::new("/nonexistent/dir/a.wav"), &[0.0]).unwrap_err();
+        assert!(bad.to_string().contains("/nonexistent/dir/a.wav"), "{bad}");
+    }
+
+    #[test]
+    fn a_warning_cuts_a_count_and_an_equal_one_waits() {
+        let Ok(speech) = Speech::open(None, 165) else {
+            eprintln!("skipping: no speech engine");
+            return;
+        };
+        let u = |t: f64, s: &str, p: Priority| Utterance {
+            t_s: t,
+            kind: UtteranceKind::Speech(s.into()),
+            priority: p,
+        };
+        let (_, spans, notes) = mix(
+            &[
+                u(1.0, "Seven.", Priority::Count),
+                u(1.2, "Leave your knees planted.", Priority::Warning),
+                u(1.3, "Eight.", Priority::Count),
+            ],
+            Some(&speech),
+            1.0,
+            2.0,
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!((spans[0].end_s - 1.2).abs() < 1e-6, "{spans:?}");
+        assert!((spans[1].start_s - 1.2).abs() < 1e-6);
+        assert!((spans[2].start_s - spans[1].end_s).abs() < 1e-6);
+    }
+}
