@@ -8,9 +8,15 @@
 pub mod audio;
 pub mod cli;
 pub mod coach;
+#[cfg(feature = "gui")]
+pub mod live;
 pub mod models;
 pub mod motion;
 pub mod pose;
 pub mod session;
 pub mod source;
+#[cfg(feature = "gui")]
+pub mod store;
 pub mod synth;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -24,6 +24,15 @@ pub struct Cli {
     /// What to do; without a command the window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open the window coaching straight from this video file (or folder of frames).
+    #[arg(long, value_name = "FILE", requires = "exercise")]
+    pub video: Option<PathBuf>,
+    /// Exercise id to start with (see `formcoach exercises`).
+    #[arg(long, value_name = "ID")]
+    pub exercise: Option<String>,
+    /// Pose model for the window.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
 }
 
 /// The subcommands.
@@ -81,16 +90,34 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Synth(args)) => synth::run_synth(&args),
         Some(Command::Eval(args)) => synth::run_eval(&args),
-        None => {
-            eprintln!(
-                "formcoach: the coaching window is not built yet. Meanwhile:\n  \
-                 formcoach pose --draw out/ IMAGE...   find people in photos\n  \
-                 formcoach models list                 see which models are ready\n  \
-                 formcoach --help                      all commands"
-            );
-            Ok(Outcome::Success)
-        }
+        None => open_window(cli.video, cli.exercise, cli.model),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open_window(
+    video: Option<PathBuf>,
+    exercise: Option<String>,
+    model: Option<String>,
+) -> anyhow::Result<Outcome> {
+    crate::ui::run_window(crate::ui::WindowOptions {
+        video,
+        exercise,
+        model,
+    })?;
+    Ok(Outcome::Success)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(
+    _video: Option<PathBuf>,
+    _exercise: Option<String>,
+    _model: Option<String>,
+) -> anyhow::Result<Outcome> {
+    anyhow::bail!(
+        "this build of formcoach has no window (built without the `gui` feature); \
+         use `formcoach analyze` to coach a recording"
+    )
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

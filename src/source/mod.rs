@@ -3,6 +3,8 @@
 //! seconds taken from the source itself, never from the wall clock, so a
 //! headless run and the window agree.
 
+#[cfg(feature = "gui")]
+pub mod camera;
 pub mod images;
 pub mod video;
 

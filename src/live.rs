@@ -1,0 +1,769 @@
+//! Live pipeline: the threads behind the coaching window.
+//!
+//! Capture (camera or real-time video) writes the newest frame into a
+//! single-slot cell, replacing whatever is there, so it never waits for
+//! inference. Inference takes the newest frame, runs pose -> smoothing ->
+//! coach -> session exactly as `formcoach analyze` does, records the timeline
+//! to the history file as it goes, and sends an [`Update`] on a bounded
+//! channel before asking for a repaint. The window only ever `try_recv`s.
+//!
+//! Depends on `source`, `pose`, `motion`, `coach`, `session` and `store`;
+//! nothing here knows about egui (a repaint is a plain callback).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+
+use crate::coach::{Coach, Event, Exercise, Feedback, Side};
+use crate::models::runtime::SessionOptions;
+use crate::motion::Smoother;
+use crate::pose::{self, PoseFrame};
+use crate::session::{Report, Session};
+use crate::source::Frame;
+use crate::store::{NewSession, Recorder, Sample};
+
+/// Updates waiting for the window. Small: only the newest matters, and a
+/// backlog would show the person an old picture.
+pub const UPDATE_QUEUE: usize = 4;
+
+/// Frame rate assumed for a folder of frames played as a video.
+pub const FOLDER_FPS: f64 = 30.0;
+
+/// How often sleeping threads look at the cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// How long to wait before trying a lost camera again.
+const CAMERA_RETRY: Duration = Duration::from_secs(1);
+
+/// Weight of the newest interval in the frame-rate average.
+const FPS_SMOOTHING: f64 = 0.1;
+
+/// Where frames come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A webcam by index.
+    Camera {
+        /// Index from [`crate::source::camera::list_cameras`].
+        index: u32,
+        /// Flip left-right, like a mirror.
+        mirror: bool,
+    },
+    /// A video file or folder of frames, played in real time.
+    Video {
+        /// The file or folder.
+        path: PathBuf,
+    },
+}
+
+impl SourceSpec {
+    /// A short name for lists and the history.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            SourceSpec::Camera { index, .. } => format!("camera {index}"),
+            SourceSpec::Video { path } => path.display().to_string(),
+        }
+    }
+}
+
+/// Everything the pipeline needs to start.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Frames from here.
+    pub source: SourceSpec,
+    /// Pose model name.
+    pub model: String,
+    /// The exercise being coached.
+    pub exercise: Exercise,
+    /// History file; `None` records nothing (read-only or broken history).
+    pub db_path: Option<PathBuf>,
+}
+
+/// What the pipeline is doing, for the window's messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Loading the model or opening the source.
+    Starting(String),
+    /// Coaching.
+    Running,
+    /// Paused by the person: frames are shown, nothing is counted.
+    Paused,
+    /// The video reached its end.
+    Ended,
+    /// The camera stopped; it is being retried. Nothing recorded is lost.
+    SourceLost(String),
+    /// Cannot go on (no model, unreadable video).
+    Failed(String),
+}
+
+/// Speed figures, measured with the wall clock (the only place it is read).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stats {
+    /// Frames coached per second (smoothed).
+    pub fps: f64,
+    /// From the frame leaving the source to its cue being ready, milliseconds.
+    pub latency_ms: f64,
+    /// The pose model's own time for the frame, milliseconds.
+    pub inference_ms: f64,
+    /// Frames replaced in the slot before inference took them.
+    pub dropped_frames: u64,
+}
+
+/// One message from the inference thread to the window.
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// The picture the pose was computed on.
+    pub image: Option<Arc<RgbImage>>,
+    /// The smoothed pose, in the picture's pixels.
+    pub pose: Option<PoseFrame>,
+    /// What the coach said about it.
+    pub feedback: Option<Feedback>,
+    /// Speed figures.
+    pub stats: Stats,
+    /// Pipeline state.
+    pub status: Status,
+    /// Set when the history stopped accepting the timeline.
+    pub store_error: Option<String>,
+}
+
+impl Update {
+    fn status(status: Status) -> Update {
+        Update {
+            image: None,
+            pose: None,
+            feedback: None,
+            stats: Stats::default(),
+            status,
+            store_error: None,
+        }
+    }
+}
+
+/// What a session left behind.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The timeline as recorded (also in the history when it was writable).
+    pub samples: Vec<Sample>,
+    /// The session's report, when at least one frame was coached.
+    pub report: Option<Report>,
+    /// Row id in the history.
+    pub session_id: Option<i64>,
+    /// Why the session is not (fully) in the history.
+    pub store_error: Option<String>,
+}
+
+/// A frame with the moment it left the source.
+struct Captured {
+    frame: Frame,
+    at: Instant,
+}
+
+/// What the capture thread hands over.
+enum SlotItem {
+    Frame(Captured),
+    Ended,
+    Lost(String),
+    Failed(String),
+}
+
+/// The single-slot cell: the newest item replaces the old one.
+#[derive(Default)]
+struct Slot {
+    item: Mutex<Option<SlotItem>>,
+    ready: Condvar,
+    dropped: AtomicU64,
+}
+
+impl Slot {
+    fn put(&self, item: SlotItem) {
+        let mut guard = self.item.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(guard.replace(item), Some(SlotItem::Frame(_))) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        self.ready.notify_one();
+    }
+
+    fn take(&self, timeout: Duration) -> Option<SlotItem> {
+        let guard = self.item.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut guard, _) = self
+            .ready
+            .wait_timeout_while(guard, timeout, |item| item.is_none())
+            .unwrap_or_else(PoisonError::into_inner);
+        guard.take()
+    }
+}
+
+/// Flags shared by the threads.
+#[derive(Default)]
+struct Control {
+    cancel: AtomicBool,
+    paused: AtomicBool,
+}
+
+/// The running pipeline; dropping it stops and joins the threads.
+pub struct LivePipeline {
+    control: Arc<Control>,
+    slot: Arc<Slot>,
+    updates: Receiver<Update>,
+    capture: Option<JoinHandle<()>>,
+    inference: Option<JoinHandle<Outcome>>,
+}
+
+impl std::fmt::Debug for LivePipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivePipeline").finish_non_exhaustive()
+    }
+}
+
+impl LivePipeline {
+    /// Starts the capture and inference threads.
+    ///
+    /// `repaint` is called after every update (the window passes
+    /// `ctx.request_repaint`).
+    pub fn start(
+        config: PipelineConfig,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<LivePipeline> {
+        let control = Arc::new(Control::default());
+        let slot = Arc::new(Slot::default());
+        let (tx, updates) = std::sync::mpsc::sync_channel(UPDATE_QUEUE);
+        let capture = {
+            let (control, slot, source) = (control.clone(), slot.clone(), config.source.clone());
+            std::thread::Builder::new()
+                .name("capture".to_owned())
+                .spawn(move || capture_loop(&source, &slot, &control))?
+        };
+        let inference = {
+            let (shared, slot) = (control.clone(), slot.clone());
+            let spawned = std::thread::Builder::new()
+                .name("inference".to_owned())
+                .spawn(move || {
+                    Inference::new(config, tx, repaint, shared.clone()).run(&slot, &shared)
+                });
+            match spawned {
+                Ok(handle) => handle,
+                Err(e) => {
+                    control.cancel.store(true, Ordering::Relaxed);
+                    let _ = capture.join();
+                    return Err(e);
+                }
+            }
+        };
+        Ok(LivePipeline {
+            control,
+            slot,
+            updates,
+            capture: Some(capture),
+            inference: Some(inference),
+        })
+    }
+
+    /// The newest update waiting, if any, dropping older ones (never blocks).
+    #[must_use]
+    pub fn latest(&self) -> Option<Update> {
+        let mut newest = None;
+        while let Ok(u) = self.updates.try_recv() {
+            // A status change must not be lost under a newer plain frame.
+            if newest.as_ref().is_some_and(|n: &Update| {
+                n.status != Status::Running && u.status == Status::Running
+            }) {
+                continue;
+            }
+            newest = Some(u);
+        }
+        newest
+    }
+
+    /// Pauses or resumes counting (a video also stops playing).
+    pub fn set_paused(&self, paused: bool) {
+        self.control.paused.store(paused, Ordering::Relaxed);
+        self.slot.ready.notify_all();
+    }
+
+    /// Whether counting is paused.
+    #[must_use]
+    pub fn paused(&self) -> bool {
+        self.control.paused.load(Ordering::Relaxed)
+    }
+
+    /// Stops both threads and returns what the session recorded.
+    #[must_use]
+    pub fn stop(mut self) -> Outcome {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Outcome {
+        self.control.cancel.store(true, Ordering::Relaxed);
+        self.slot.ready.notify_all();
+        if let Some(c) = self.capture.take() {
+            // A panicked capture thread has nothing left to give back.
+            let _ = c.join();
+        }
+        self.inference
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for LivePipeline {
+    fn drop(&mut self) {
+        drop(self.shutdown());
+    }
+}
+
+/// Sleeps up to `d`, waking early on cancel; returns whether cancelled.
+fn nap(control: &Control, d: Duration) -> bool {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        if control.cancel.load(Ordering::Relaxed) {
+            return true;
+        }
+        std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+    }
+    control.cancel.load(Ordering::Relaxed)
+}
+
+fn capture_loop(source: &SourceSpec, slot: &Slot, control: &Control) {
+    match source {
+        SourceSpec::Video { path } => play_video(path, slot, control),
+        SourceSpec::Camera { index, mirror } => run_camera(*index, *mirror, slot, control),
+    }
+}
+
+/// Plays a file at its own pace: frame `t_s` is released `t_s` after the
+/// start, with paused time added, so the window sees what a camera would give.
+fn play_video(path: &std::path::Path, slot: &Slot, control: &Control) {
+    let frames = match crate::source::open_frames(path, FOLDER_FPS) {
+        Ok(f) => f,
+        Err(e) => return slot.put(SlotItem::Failed(e.to_string())),
+    };
+    let mut start = Instant::now();
+    for frame in frames {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => return slot.put(SlotItem::Failed(e.to_string())),
+        };
+        loop {
+            if control.cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            let paused_at = Instant::now();
+            if control.paused.load(Ordering::Relaxed) {
+                std::thread::sleep(POLL);
+                start += paused_at.elapsed();
+                continue;
+            }
+            let due = start + Duration::from_secs_f64(frame.t_s.max(0.0));
+            let now = Instant::now();
+            if now >= due {
+                break;
+            }
+            std::thread::sleep((due - now).min(POLL));
+        }
+        slot.put(SlotItem::Frame(Captured {
+            frame,
+            at: Instant::now(),
+        }));
+    }
+    slot.put(SlotItem::Ended);
+}
+
+/// Reads a camera, reopening it when it goes away.
+fn run_camera(index: u32, mirror: bool, slot: &Slot, control: &Control) {
+    use crate::source::camera::Camera;
+    while !control.cancel.load(Ordering::Relaxed) {
+        let mut camera = match Camera::open(index, mirror) {
+            Ok(c) => c,
+            Err(e) => {
+                slot.put(SlotItem::Lost(e.to_string()));
+                if nap(control, CAMERA_RETRY) {
+                    return;
+                }
+                continue;
+            }
+        };
+        while !control.cancel.load(Ordering::Relaxed) {
+            match camera.next_frame() {
+                Ok(frame) => slot.put(SlotItem::Frame(Captured {
+                    frame,
+                    at: Instant::now(),
+                })),
+                Err(e) => {
+                    slot.put(SlotItem::Lost(e.to_string()));
+                    break;
+                }
+            }
+        }
+        drop(camera);
+        if nap(control, CAMERA_RETRY) {
+            return;
+        }
+    }
+}
+
+/// Keeps session time going forward when a source restarts its clock (a
+/// camera reopened after being unplugged starts again at zero).
+#[derive(Debug, Default)]
+#[allow(clippy::struct_field_names)] // Names carry their unit, as the style guide asks.
+struct SessionClock {
+    first_s: Option<f64>,
+    offset_s: f64,
+    last_s: Option<f64>,
+}
+
+impl SessionClock {
+    /// Session seconds for a frame's own time.
+    fn at(&mut self, frame_t_s: f64) -> f64 {
+        let first = *self.first_s.get_or_insert(frame_t_s);
+        let mut t = frame_t_s - first + self.offset_s;
+        if let Some(last) = self.last_s
+            && t <= last
+        {
+            let step = 1.0 / FOLDER_FPS;
+            self.offset_s += last + step - t;
+            t = last + step;
+        }
+        self.last_s = Some(t);
+        t
+    }
+}
+
+/// Turns one frame's feedback into a timeline sample.
+fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
+    let mut rom = [None, None];
+    for event in &fb.events {
+        let (side, peak) = match event {
+            Event::Rep { side, peak, .. } => (*side, *peak),
+            Event::Hold { side, peak, .. } => {
+                holds[usize::from(*side == Some(Side::Right))] += 1;
+                (*side, *peak)
+            }
+            _ => continue,
+        };
+        rom[usize::from(side == Some(Side::Right))] = peak;
+    }
+    Sample {
+        t_s,
+        observable: fb.observable,
+        placement_ok: fb.placement.is_none(),
+        good_form: fb.observable && fb.placement.is_none() && !fb.warning_active,
+        reps_left: fb.reps.left + fb.reps.both,
+        reps_right: fb.reps.right,
+        holds_left: holds[0],
+        holds_right: holds[1],
+        cue: fb
+            .cue
+            .as_ref()
+            .filter(|c| c.severity == crate::coach::Severity::Warning)
+            .map(|c| c.message.clone()),
+        rom_left: rom[0],
+        rom_right: rom[1],
+    }
+}
+
+/// The unit of the exercise's first progress measure, for the history.
+#[must_use]
+pub fn rom_unit(exercise: &Exercise) -> String {
+    exercise
+        .rules
+        .iter()
+        .find_map(|r| r.kind.progress().and_then(|p| p.signal.as_ref()))
+        .map(|s| s.measure.unit().label().to_owned())
+        .unwrap_or_default()
+}
+
+/// State owned by the inference thread.
+struct Inference {
+    config: PipelineConfig,
+    tx: SyncSender<Update>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+    control: Arc<Control>,
+    smoother: Smoother,
+    coach: Coach,
+    session: Session,
+    recorder: Option<Recorder>,
+    store_error: Option<String>,
+    samples: Vec<Sample>,
+    holds: [u32; 2],
+    clock: SessionClock,
+    coached_frames: u64,
+    stats: Stats,
+    last_done: Option<Instant>,
+}
+
+impl Inference {
+    fn new(
+        config: PipelineConfig,
+        tx: SyncSender<Update>,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+        control: Arc<Control>,
+    ) -> Inference {
+        let coach = Coach::new(&config.exercise);
+        let session = Session::new(&config.exercise);
+        Inference {
+            config,
+            tx,
+            repaint,
+            control,
+            smoother: Smoother::default(),
+            coach,
+            session,
+            recorder: None,
+            store_error: None,
+            samples: Vec::new(),
+            holds: [0; 2],
+            clock: SessionClock::default(),
+            coached_frames: 0,
+            stats: Stats::default(),
+            last_done: None,
+        }
+    }
+
+    fn send(&self, update: Update) {
+        match self.tx.try_send(update) {
+            // The window is behind; it will pick up a newer update.
+            Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+        }
+        (self.repaint)();
+    }
+
+    fn run(mut self, slot: &Slot, control: &Control) -> Outcome {
+        self.send(Update::status(Status::Starting(format!(
+            "Loading the pose model {}…",
+            self.config.model
+        ))));
+        let mut estimator =
+            match pose::open_estimator(&self.config.model, SessionOptions::default()) {
+                Ok(e) => e,
+                Err(e) => {
+                    // Debug text carries the runtime's real reason (see build notes).
+                    self.send(Update::status(Status::Failed(format!(
+                        "The pose model could not be started: {e}\n\n{e:?}"
+                    ))));
+                    return self.finish();
+                }
+            };
+        self.send(Update::status(Status::Starting(
+            "Waiting for the first picture…".to_owned(),
+        )));
+        while !control.cancel.load(Ordering::Relaxed) {
+            let Some(item) = slot.take(POLL) else {
+                continue;
+            };
+            match item {
+                SlotItem::Frame(captured) => {
+                    if control.paused.load(Ordering::Relaxed) {
+                        self.flush_store();
+                        self.send(Update {
+                            image: Some(Arc::new(captured.frame.image)),
+                            ..Update::status(Status::Paused)
+                        });
+                    } else if let Err(e) = self.coach_frame(estimator.as_mut(), captured) {
+                        self.send(Update::status(Status::Failed(e)));
+                        break;
+                    }
+                }
+                SlotItem::Ended => {
+                    self.send(Update::status(Status::Ended));
+                    break;
+                }
+                SlotItem::Lost(why) => {
+                    self.flush_store();
+                    self.send(Update::status(Status::SourceLost(why)));
+                }
+                SlotItem::Failed(why) => {
+                    self.send(Update::status(Status::Failed(why)));
+                    break;
+                }
+            }
+        }
+        self.finish()
+    }
+
+    fn coach_frame(
+        &mut self,
+        estimator: &mut dyn pose::PoseEstimator,
+        captured: Captured,
+    ) -> Result<(), String> {
+        let t_s = self.clock.at(captured.frame.t_s);
+        let (raw, timings) = pose::estimate_frame(estimator, &captured.frame.image, Some(t_s))
+            .map_err(|e| format!("The pose model failed on a frame: {e}"))?;
+        let smooth = self.smoother.smooth(&raw);
+        let feedback = self.coach.step(&smooth);
+        self.session.record(&smooth, &feedback);
+        let sample = sample_of(t_s, &feedback, &mut self.holds);
+        self.record(&sample);
+        self.samples.push(sample);
+        self.coached_frames += 1;
+
+        let now = Instant::now();
+        if let Some(prev) = self.last_done {
+            let dt = now.duration_since(prev).as_secs_f64();
+            if dt > 0.0 {
+                let fps = 1.0 / dt;
+                self.stats.fps = if self.stats.fps == 0.0 {
+                    fps
+                } else {
+                    self.stats.fps + FPS_SMOOTHING * (fps - self.stats.fps)
+                };
+            }
+        }
+        self.last_done = Some(now);
+        self.stats.latency_ms = captured.at.elapsed().as_secs_f64() * 1000.0;
+        self.stats.inference_ms = timings.total_ms();
+        self.stats.dropped_frames = 0;
+        let status = if self.control.paused.load(Ordering::Relaxed) {
+            Status::Paused
+        } else {
+            Status::Running
+        };
+        self.send(Update {
+            image: Some(Arc::new(captured.frame.image)),
+            pose: Some(smooth),
+            feedback: Some(feedback),
+            stats: self.stats,
+            status,
+            store_error: self.store_error.clone(),
+        });
+        Ok(())
+    }
+
+    /// Writes a sample to the history, opening the session on the first one
+    /// (so a source that never delivers leaves no empty session behind).
+    fn record(&mut self, sample: &Sample) {
+        if self.store_error.is_some() {
+            return;
+        }
+        let Some(path) = self.config.db_path.clone() else {
+            return;
+        };
+        if self.recorder.is_none() {
+            let started_unix_s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            let meta = NewSession {
+                exercise_id: self.config.exercise.id.clone(),
+                exercise_name: self.config.exercise.name.clone(),
+                source: self.config.source.label(),
+                model: self.config.model.clone(),
+                rom_unit: rom_unit(&self.config.exercise),
+                started_unix_s,
+            };
+            match Recorder::start(&path, &meta) {
+                Ok(r) => self.recorder = Some(r),
+                Err(e) => {
+                    self.store_error = Some(e.to_string());
+                    return;
+                }
+            }
+        }
+        if let Some(rec) = self.recorder.as_mut()
+            && let Err(e) = rec.push(sample.clone())
+        {
+            self.store_error = Some(e.to_string());
+            self.recorder = None;
+        }
+    }
+
+    fn flush_store(&mut self) {
+        if let Some(rec) = self.recorder.as_mut()
+            && let Err(e) = rec.flush()
+        {
+            self.store_error = Some(e.to_string());
+            self.recorder = None;
+        }
+    }
+
+    fn finish(mut self) -> Outcome {
+        let session_id = match self.recorder.take().map(Recorder::finish) {
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) => {
+                self.store_error = Some(e.to_string());
+                None
+            }
+            None => None,
+        };
+        let report = (self.coached_frames > 0).then(|| self.session.finish());
+        Outcome {
+            samples: self.samples,
+            report,
+            session_id,
+            store_error: self.store_error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slot_keeps_only_the_newest_frame() {
+        let slot = Slot::default();
+        for i in 0..3 {
+            slot.put(SlotItem::Frame(Captured {
+                frame: Frame {
+                    t_s: f64::from(i),
+                    image: RgbImage::new(1, 1),
+                },
+                at: Instant::now(),
+            }));
+        }
+        assert_eq!(slot.dropped.load(Ordering::Relaxed), 2);
+        let Some(SlotItem::Frame(c)) = slot.take(Duration::ZERO) else {
+            panic!("expected a frame");
+        };
+        assert!((c.frame.t_s - 2.0).abs() < f64::EPSILON);
+        assert!(slot.take(Duration::from_millis(1)).is_none());
+    }
+
+    #[test]
+    fn session_time_never_goes_back() {
+        let mut clock = SessionClock::default();
+        assert!((clock.at(5.0) - 0.0).abs() < 1e-9);
+        assert!((clock.at(6.0) - 1.0).abs() < 1e-9);
+        // The camera restarts its clock.
+        let t = clock.at(0.0);
+        assert!(t > 1.0 && t < 1.1, "{t}");
+        assert!(clock.at(0.5) > t);
+    }
+
+    #[test]
+    fn an_unreadable_video_fails_without_panicking() {
+        let (cat, _) = crate::coach::Catalogue::builtin();
+        let Some(exercise) = cat.get("chin-tuck").cloned() else {
+            panic!("chin-tuck is built in");
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("not-a-video.mp4");
+        std::fs::write(&bad, b"nonsense").unwrap();
+        let pipeline = LivePipeline::start(
+            PipelineConfig {
+                source: SourceSpec::Video { path: bad },
+                model: "movenet-thunder".to_owned(),
+                exercise,
+                db_path: Some(dir.path().join("h.sqlite3")),
+            },
+            Arc::new(|| {}),
+        )
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let mut failed = false;
+        while Instant::now() < deadline && !failed {
+            if let Some(u) = pipeline.latest() {
+                failed = matches!(u.status, Status::Failed(_));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(failed, "no failure status reported");
+        let outcome = pipeline.stop();
+        assert!(outcome.samples.is_empty());
+        assert!(outcome.session_id.is_none());
+    }
+}

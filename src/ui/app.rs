@@ -1,0 +1,481 @@
+//! The eframe app: which screen is up, the running pipeline, the history, and
+//! the commands screens return (applied once per frame, after drawing).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::coach::{Catalogue, Exercise};
+use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
+use crate::store::{Store, StoreError};
+
+use super::history::{HistoryCommand, HistoryView};
+use super::live::{LiveCommand, LiveView};
+use super::picker::{PickerCommand, PickerView, RecoveryOffer};
+use super::safety::SafetyView;
+use super::settings::Settings;
+use super::summary::{SummaryCommand, SummaryView};
+use super::{WindowOptions, format_unix};
+
+/// The screen showing.
+#[derive(Debug)]
+pub enum Screen {
+    /// The safety notice.
+    Safety,
+    /// Choosing an exercise.
+    Picker,
+    /// Coaching (the view and pipeline live in the app).
+    Live,
+    /// A session's summary.
+    Summary(SummaryView),
+    /// All sessions.
+    History(HistoryView),
+}
+
+/// Something to do after this frame's drawing.
+#[derive(Debug)]
+enum Command {
+    AcceptSafety,
+    Picker(PickerCommand),
+    Live(LiveCommand),
+    Summary(SummaryCommand),
+    History(HistoryCommand),
+}
+
+/// The whole window.
+pub struct FormcoachApp {
+    ctx: egui::Context,
+    settings: Settings,
+    store: Option<Store>,
+    exercises: Vec<Exercise>,
+    picker: PickerView,
+    screen: Screen,
+    live: Option<(LiveView, LivePipeline)>,
+}
+
+impl std::fmt::Debug for FormcoachApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormcoachApp")
+            .field("screen", &self.screen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Lists cameras, as text the picker can show.
+fn cameras() -> Result<Vec<crate::source::camera::CameraInfo>, String> {
+    crate::source::camera::list_cameras().map_err(|e| e.to_string())
+}
+
+impl FormcoachApp {
+    /// Opens the history, loads the catalogue, and starts on the right screen.
+    #[must_use]
+    pub fn new(ctx: &egui::Context, options: WindowOptions) -> FormcoachApp {
+        let mut notices = Vec::new();
+        let store = match Store::open_default() {
+            Ok(s) => {
+                if s.read_only() {
+                    notices.push(format!(
+                        "The history file {} is read-only: you can look at it, but new sessions will not be saved.",
+                        s.path().display()
+                    ));
+                }
+                Some(s)
+            }
+            Err(e) => {
+                notices.push(history_problem(&e));
+                None
+            }
+        };
+        let mut settings = Settings::load(store.as_ref());
+        if let Some(model) = options.model.clone() {
+            settings.model = model;
+        }
+        let (catalogue, errors) = Catalogue::load(None);
+        for e in errors {
+            notices.push(format!("An exercise file could not be used: {e}"));
+        }
+        let exercises: Vec<Exercise> = catalogue.iter().cloned().collect();
+        let preselect = options
+            .exercise
+            .clone()
+            .or_else(|| settings.last_exercise.clone());
+        let mut picker = PickerView::new(exercises.clone(), preselect, cameras());
+        picker.camera_index = settings.camera_index;
+        picker.mirror = settings.mirror;
+        picker.recovery = store
+            .as_ref()
+            .and_then(|s| s.unfinished().ok())
+            .and_then(|v| v.into_iter().next())
+            .map(|r| RecoveryOffer {
+                id: r.id,
+                name: r.meta.exercise_name,
+                started: format_unix(r.meta.started_unix_s),
+            });
+        if !notices.is_empty() {
+            picker.notice = Some(notices.join("\n"));
+        }
+        let screen = if settings.safety_accepted {
+            Screen::Picker
+        } else {
+            Screen::Safety
+        };
+        let mut app = FormcoachApp {
+            ctx: ctx.clone(),
+            settings,
+            store,
+            exercises,
+            picker,
+            screen,
+            live: None,
+        };
+        if let Some(video) = options.video {
+            // Asking for a file on the command line is asking to start now; the
+            // safety notice waits until the picker is next shown.
+            let id = options.exercise.unwrap_or_default();
+            app.start(&id, &SourceSpec::Video { path: video });
+        }
+        app
+    }
+
+    /// The screen showing (for tests).
+    #[must_use]
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    fn save_settings(&mut self) {
+        if let Err(why) = self.settings.save(self.store.as_ref()) {
+            // Not worth a message each time: the history notice already says why.
+            let _ = why;
+        }
+    }
+
+    fn start(&mut self, exercise_id: &str, source: &SourceSpec) {
+        let Some(exercise) = self.exercises.iter().find(|e| e.id == exercise_id).cloned() else {
+            self.picker.notice = Some(format!(
+                "There is no exercise called “{exercise_id}”. Pick one from the list."
+            ));
+            self.screen = Screen::Picker;
+            return;
+        };
+        let db_path = self
+            .store
+            .as_ref()
+            .filter(|s| !s.read_only())
+            .map(|s| s.path().to_path_buf());
+        let ctx = self.ctx.clone();
+        let config = PipelineConfig {
+            source: source.clone(),
+            model: self.settings.model.clone(),
+            exercise: exercise.clone(),
+            db_path,
+        };
+        match LivePipeline::start(config, Arc::new(move || ctx.request_repaint())) {
+            Ok(pipeline) => {
+                let mut view = LiveView::new(exercise, source.label());
+                view.show_stats = self.settings.show_stats;
+                if self.store.as_ref().is_none_or(Store::read_only) {
+                    view.store_note = Some("the history file is not writable".to_owned());
+                }
+                self.live = Some((view, pipeline));
+                self.screen = Screen::Live;
+                self.settings.last_exercise = Some(exercise_id.to_owned());
+                self.save_settings();
+            }
+            Err(e) => {
+                self.picker.notice = Some(format!("Could not start coaching: {e}"));
+                self.screen = Screen::Picker;
+            }
+        }
+    }
+
+    /// Ends the live session and shows what it recorded.
+    fn stop_live(&mut self) {
+        let Some((view, pipeline)) = self.live.take() else {
+            return;
+        };
+        let failed = match &view.status {
+            Status::Failed(why) => Some(why.clone()),
+            _ => None,
+        };
+        let outcome = pipeline.stop();
+        if outcome.samples.is_empty() {
+            self.picker.notice = Some(failed.unwrap_or_else(|| {
+                "Nothing was recorded: the session ended before the first picture was coached."
+                    .to_owned()
+            }));
+            self.screen = Screen::Picker;
+            return;
+        }
+        let unit = crate::live::rom_unit(&view.exercise);
+        let mut summary = SummaryView::new(
+            view.exercise.name.clone(),
+            view.exercise.sided(),
+            unit,
+            outcome.samples,
+        );
+        if let Some(why) = outcome.store_error {
+            summary.notes.push(format!(
+                "This session could not be saved in the history: {why}"
+            ));
+        }
+        if let Some(why) = failed {
+            summary.notes.push(why);
+        }
+        self.screen = Screen::Summary(summary);
+    }
+
+    fn open_history(&mut self) {
+        let view = match &self.store {
+            Some(store) => match store.sessions() {
+                Ok(sessions) => HistoryView::new(sessions),
+                Err(e) => HistoryView {
+                    notice: Some(history_problem(&e)),
+                    ..HistoryView::default()
+                },
+            },
+            None => HistoryView {
+                notice: Some(
+                    "The history is not available; see the message on the first screen.".to_owned(),
+                ),
+                ..HistoryView::default()
+            },
+        };
+        self.screen = Screen::History(view);
+    }
+
+    fn session_summary(&self, id: i64) -> Result<SummaryView, StoreError> {
+        let Some(store) = &self.store else {
+            return Err(StoreError::NoDataDir);
+        };
+        let record = store
+            .sessions()?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or(StoreError::NotFound(id))?;
+        let samples = store.samples(id)?;
+        let sided = self
+            .exercises
+            .iter()
+            .find(|e| e.id == record.meta.exercise_id)
+            .is_some_and(Exercise::sided);
+        let mut view = SummaryView::new(
+            format!(
+                "{} · {}",
+                record.meta.exercise_name,
+                format_unix(record.meta.started_unix_s)
+            ),
+            sided,
+            record.meta.rom_unit,
+            samples,
+        );
+        if record.status != crate::store::SessionStatus::Finished {
+            view.notes.push(
+                "This session did not end normally; this is what was recorded until it stopped."
+                    .to_owned(),
+            );
+        }
+        Ok(view)
+    }
+
+    fn export(&mut self, json: bool) {
+        let Some(store) = &self.store else { return };
+        let (name, ext) = if json {
+            ("formcoach-history.json", "json")
+        } else {
+            ("formcoach-history.csv", "csv")
+        };
+        let Some(path) = rfd::FileDialog::new()
+            .set_file_name(name)
+            .add_filter(ext, &[ext])
+            .save_file()
+        else {
+            return;
+        };
+        let result = export_to(store, &path, json);
+        if let Screen::History(view) = &mut self.screen {
+            view.notice = Some(match result {
+                Ok(()) => format!("Saved {}", path.display()),
+                Err(e) => format!("Export failed: {e}"),
+            });
+        }
+    }
+
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::AcceptSafety => {
+                self.settings.safety_accepted = true;
+                self.save_settings();
+                self.screen = Screen::Picker;
+            }
+            Command::Picker(c) => self.apply_picker(c),
+            Command::Live(LiveCommand::TogglePause) => {
+                if let Some((view, pipeline)) = &mut self.live {
+                    view.paused = !view.paused;
+                    pipeline.set_paused(view.paused);
+                }
+            }
+            Command::Live(LiveCommand::Stop) => self.stop_live(),
+            Command::Summary(SummaryCommand::Done) | Command::History(HistoryCommand::Back) => {
+                self.screen = Screen::Picker;
+            }
+            Command::Summary(SummaryCommand::History) => self.open_history(),
+            Command::History(HistoryCommand::Open(id)) => match self.session_summary(id) {
+                Ok(view) => self.screen = Screen::Summary(view),
+                Err(e) => {
+                    if let Screen::History(h) = &mut self.screen {
+                        h.notice = Some(history_problem(&e));
+                    }
+                }
+            },
+            Command::History(HistoryCommand::ExportJson) => self.export(true),
+            Command::History(HistoryCommand::ExportCsv) => self.export(false),
+        }
+    }
+
+    fn apply_picker(&mut self, command: PickerCommand) {
+        match command {
+            PickerCommand::StartCamera {
+                exercise,
+                camera,
+                mirror,
+            } => {
+                self.settings.camera_index = camera;
+                self.settings.mirror = mirror;
+                self.start(
+                    &exercise,
+                    &SourceSpec::Camera {
+                        index: camera,
+                        mirror,
+                    },
+                );
+            }
+            PickerCommand::OpenVideo { exercise } => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .set_title("Open a video to coach from")
+                    .add_filter("Video", &["mp4", "mkv", "mov", "webm", "avi"])
+                    .pick_file()
+                {
+                    self.start(&exercise, &SourceSpec::Video { path });
+                }
+            }
+            PickerCommand::RefreshCameras => self.picker.cameras = cameras(),
+            PickerCommand::History => self.open_history(),
+            PickerCommand::Safety => self.screen = Screen::Safety,
+            PickerCommand::Recover(id) => {
+                self.picker.recovery = None;
+                if let Some(store) = &self.store {
+                    // Read-only history: show it anyway, it just stays unfinished.
+                    let _ = store.mark_recovered(id);
+                }
+                match self.session_summary(id) {
+                    Ok(view) => self.screen = Screen::Summary(view),
+                    Err(e) => self.picker.notice = Some(history_problem(&e)),
+                }
+            }
+            PickerCommand::Discard(id) => {
+                self.picker.recovery = None;
+                if let Some(Err(e)) = self.store.as_ref().map(|s| s.delete(id)) {
+                    self.picker.notice = Some(history_problem(&e));
+                }
+            }
+        }
+    }
+
+    /// Takes in pipeline updates (never blocks) and reacts to the source's state.
+    fn pump(&mut self, ctx: &egui::Context) {
+        let mut ended = false;
+        if let Some((view, pipeline)) = &mut self.live {
+            if let Some(update) = pipeline.latest() {
+                if matches!(update.status, Status::SourceLost(_)) && !view.paused {
+                    view.paused = true;
+                    pipeline.set_paused(true);
+                }
+                ended = update.status == Status::Ended;
+                view.apply(update);
+            }
+            view.refresh_texture(ctx);
+        }
+        if ended {
+            self.stop_live();
+        }
+    }
+
+    fn keys(&self, ctx: &egui::Context) -> Option<Command> {
+        if !matches!(self.screen, Screen::Live) {
+            return None;
+        }
+        ctx.input(|i| {
+            if i.key_pressed(egui::Key::Escape) {
+                Some(Command::Live(LiveCommand::Stop))
+            } else if i.key_pressed(egui::Key::Space) {
+                Some(Command::Live(LiveCommand::TogglePause))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Draws the current screen and returns what the person asked for.
+    fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+        match &mut self.screen {
+            Screen::Safety => egui::CentralPanel::default()
+                .show(ui, |ui| SafetyView.ui(ui))
+                .inner
+                .then_some(Command::AcceptSafety),
+            Screen::Picker => self.picker.ui(ui).map(Command::Picker),
+            Screen::Live => {
+                if let Some((view, _)) = &mut self.live {
+                    view.ui(ui).map(Command::Live)
+                } else {
+                    self.screen = Screen::Picker;
+                    None
+                }
+            }
+            Screen::Summary(view) => view.ui(ui).map(Command::Summary),
+            Screen::History(view) => view.ui(ui).map(Command::History),
+        }
+    }
+}
+
+/// Writes an export file.
+fn export_to(store: &Store, path: &Path, json: bool) -> Result<(), StoreError> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    if json {
+        store.export_json(file)
+    } else {
+        store.export_csv(file)
+    }
+}
+
+/// A history problem in words, with what to do about it.
+fn history_problem(e: &StoreError) -> String {
+    match e {
+        StoreError::Corrupt { path, .. } => format!(
+            "The history file {} is damaged, so sessions will not be saved. Move it aside \
+             (or delete it) and restart formcoach to begin a new history.",
+            path.display()
+        ),
+        other => format!("History unavailable: {other}. Sessions will not be saved."),
+    }
+}
+
+/// The history file this app would use (for tests and messages).
+#[must_use]
+pub fn default_history_path() -> Option<PathBuf> {
+    crate::store::default_db_path().ok()
+}
+
+impl eframe::App for FormcoachApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.pump(ctx);
+        if let Some(c) = self.keys(ctx) {
+            self.apply(c);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if let Some(c) = self.screen_ui(ui) {
+            self.apply(c);
+        }
+    }
+}

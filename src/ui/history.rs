@@ -1,0 +1,236 @@
+//! History: every stored session, trends per exercise, and export.
+
+use egui::RichText;
+use egui_plot::{Legend, Line, Plot, Points};
+
+use crate::store::{SessionRecord, SessionStatus};
+
+use super::{format_duration, format_unix, palette};
+
+/// What the person asked for on this screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryCommand {
+    /// Back to the picker.
+    Back,
+    /// Show one session's summary.
+    Open(i64),
+    /// Save everything as JSON.
+    ExportJson,
+    /// Save one row per session as CSV.
+    ExportCsv,
+}
+
+/// The history's state.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// Sessions, newest first.
+    pub sessions: Vec<SessionRecord>,
+    /// Exercise whose trend is shown.
+    pub trend_exercise: Option<String>,
+    /// Why the history could not be read, or the last export's result.
+    pub notice: Option<String>,
+}
+
+impl HistoryView {
+    /// A history over `sessions` (newest first).
+    #[must_use]
+    pub fn new(sessions: Vec<SessionRecord>) -> HistoryView {
+        let trend_exercise = sessions.first().map(|s| s.meta.exercise_id.clone());
+        HistoryView {
+            sessions,
+            trend_exercise,
+            notice: None,
+        }
+    }
+
+    /// Draws the history.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<HistoryCommand> {
+        let mut command = None;
+        egui::Panel::top("history_top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button(RichText::new("Back").size(16.0)).clicked() {
+                    command = Some(HistoryCommand::Back);
+                }
+                ui.heading(RichText::new("Your sessions").size(24.0));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let any = !self.sessions.is_empty();
+                    if ui
+                        .add_enabled(any, egui::Button::new("Export CSV…"))
+                        .clicked()
+                    {
+                        command = Some(HistoryCommand::ExportCsv);
+                    }
+                    if ui
+                        .add_enabled(any, egui::Button::new("Export JSON…"))
+                        .clicked()
+                    {
+                        command = Some(HistoryCommand::ExportJson);
+                    }
+                });
+            });
+            if let Some(n) = &self.notice {
+                ui.colored_label(palette::INFO, n);
+            }
+            ui.add_space(4.0);
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.sessions.is_empty() {
+                ui.label(
+                    RichText::new("No sessions yet. They appear here as soon as you start one.")
+                        .size(18.0),
+                );
+                return;
+            }
+            self.trend_ui(ui);
+            ui.add_space(8.0);
+            if let Some(c) = self.table_ui(ui) {
+                command = Some(c);
+            }
+        });
+        command
+    }
+
+    fn trend_ui(&mut self, ui: &mut egui::Ui) {
+        let mut ids: Vec<(String, String)> = Vec::new();
+        for s in &self.sessions {
+            if !ids.iter().any(|(id, _)| *id == s.meta.exercise_id) {
+                ids.push((s.meta.exercise_id.clone(), s.meta.exercise_name.clone()));
+            }
+        }
+        let current = self.trend_exercise.clone().unwrap_or_default();
+        let name = ids
+            .iter()
+            .find(|(id, _)| *id == current)
+            .map_or(current.clone(), |(_, n)| n.clone());
+        egui::ComboBox::from_label("Trend for this exercise")
+            .selected_text(name)
+            .show_ui(ui, |ui| {
+                for (id, name) in &ids {
+                    ui.selectable_value(&mut self.trend_exercise, Some(id.clone()), name);
+                }
+            });
+        // Oldest first, numbered, so the x axis reads "session 1, 2, 3…".
+        let mine: Vec<&SessionRecord> = self
+            .sessions
+            .iter()
+            .rev()
+            .filter(|s| s.meta.exercise_id == current)
+            .collect();
+        let ratio: Vec<[f64; 2]> = mine
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.summary
+                    .good_form_ratio()
+                    .map(|r| [i as f64 + 1.0, r * 100.0])
+            })
+            .collect();
+        let rom = |pick: fn(&SessionRecord) -> Option<f32>| -> Vec<[f64; 2]> {
+            mine.iter()
+                .enumerate()
+                .filter_map(|(i, s)| pick(s).map(|v| [i as f64 + 1.0, f64::from(v)]))
+                .collect()
+        };
+        let (rom_l, rom_r) = (rom(|s| s.summary.left.rom), rom(|s| s.summary.right.rom));
+        ui.columns(2, |cols| {
+            cols[0].label("Good form, % of the time you were seen");
+            Plot::new("trend_ratio")
+                .height(170.0)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .include_y(0.0)
+                .include_y(100.0)
+                .x_axis_label("session")
+                .show(&mut cols[0], |p| {
+                    p.line(
+                        Line::new("good form", ratio.clone())
+                            .color(palette::GOOD)
+                            .width(2.0),
+                    );
+                    p.points(
+                        Points::new("good form", ratio)
+                            .color(palette::GOOD)
+                            .radius(4.0),
+                    );
+                });
+            cols[1].label("Best range reached per session");
+            Plot::new("trend_rom")
+                .height(170.0)
+                .legend(Legend::default())
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .include_y(0.0)
+                .x_axis_label("session")
+                .show(&mut cols[1], |p| {
+                    p.line(
+                        Line::new("left", rom_l.clone())
+                            .color(palette::LEFT)
+                            .width(2.0),
+                    );
+                    p.points(Points::new("left", rom_l).color(palette::LEFT).radius(4.0));
+                    p.line(
+                        Line::new("right", rom_r.clone())
+                            .color(palette::RIGHT)
+                            .width(2.0),
+                    );
+                    p.points(
+                        Points::new("right", rom_r)
+                            .color(palette::RIGHT)
+                            .radius(4.0),
+                    );
+                });
+        });
+    }
+
+    fn table_ui(&self, ui: &mut egui::Ui) -> Option<HistoryCommand> {
+        let mut command = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("history_table")
+                .num_columns(7)
+                .striped(true)
+                .spacing([18.0, 6.0])
+                .show(ui, |ui| {
+                    for h in [
+                        "When",
+                        "Exercise",
+                        "Time",
+                        "Good form",
+                        "Reps L / R",
+                        "Cues",
+                        "",
+                    ] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for s in &self.sessions {
+                        let m = &s.summary;
+                        ui.label(format_unix(s.meta.started_unix_s));
+                        let name = match s.status {
+                            SessionStatus::Finished => s.meta.exercise_name.clone(),
+                            SessionStatus::Recovered => {
+                                format!("{} (recovered)", s.meta.exercise_name)
+                            }
+                            SessionStatus::Running => {
+                                format!("{} (unfinished)", s.meta.exercise_name)
+                            }
+                        };
+                        ui.label(name);
+                        ui.label(format_duration(m.duration_s));
+                        ui.label(
+                            m.good_form_ratio()
+                                .map_or_else(|| "—".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+                        );
+                        ui.label(format!("{} / {}", m.left.reps, m.right.reps));
+                        ui.label(m.warnings.len().to_string());
+                        if ui.button("Open").clicked() {
+                            command = Some(HistoryCommand::Open(s.id));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+        command
+    }
+}

@@ -1,0 +1,140 @@
+//! The coaching window (eframe/egui): safety notice, exercise picker, live
+//! coaching over the picture, session summary and history.
+//!
+//! Sits on top of everything: it starts the [`crate::live`] pipeline (the same
+//! stages `formcoach analyze` runs) and reads the [`crate::store`] history.
+//! Each screen is its own struct with a `ui` method so tests can build its
+//! state directly; screens return commands that the app applies once per frame.
+
+pub mod app;
+pub mod history;
+pub mod live;
+pub mod picker;
+pub mod safety;
+pub mod settings;
+pub mod summary;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+pub use app::FormcoachApp;
+pub use settings::Settings;
+
+/// How the window should start.
+#[derive(Debug, Clone, Default)]
+pub struct WindowOptions {
+    /// Coach from this video (or folder of frames) straight away.
+    pub video: Option<PathBuf>,
+    /// Exercise id to start with (needed with `video`; preselects otherwise).
+    pub exercise: Option<String>,
+    /// Pose model; `None` keeps the saved choice.
+    pub model: Option<String>,
+}
+
+/// What to tell someone who ran the window without a display.
+pub const NO_DISPLAY: &str = "no display to open the window on (DISPLAY and WAYLAND_DISPLAY \
+     are unset); for headless runs use `formcoach analyze`";
+
+/// Opens the window and runs until it is closed.
+pub fn run_window(options: WindowOptions) -> anyhow::Result<()> {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        anyhow::bail!(NO_DISPLAY);
+    }
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("formcoach")
+            .with_inner_size([1280.0, 760.0])
+            .with_min_inner_size([800.0, 560.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "formcoach",
+        native,
+        Box::new(move |cc| Ok(Box::new(FormcoachApp::new(&cc.egui_ctx, options)))),
+    );
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let text = e.to_string();
+            if text.contains("DISPLAY") || text.contains("display") {
+                Err(anyhow::anyhow!("{NO_DISPLAY} ({text})"))
+            } else {
+                Err(anyhow::anyhow!(text)).context("the window could not be opened")
+            }
+        }
+    }
+}
+
+/// Colours, from the Okabe-Ito palette so they stay apart for colour-blind eyes.
+pub mod palette {
+    use egui::Color32;
+
+    /// The person's left side (charts, overlay).
+    pub const LEFT: Color32 = Color32::from_rgb(230, 159, 0);
+    /// The person's right side.
+    pub const RIGHT: Color32 = Color32::from_rgb(86, 180, 233);
+    /// A rule in good form.
+    pub const GOOD: Color32 = Color32::from_rgb(0, 158, 115);
+    /// A rule about to warn.
+    pub const PENDING: Color32 = Color32::from_rgb(240, 228, 66);
+    /// A rule warning.
+    pub const WARNING: Color32 = Color32::from_rgb(213, 94, 0);
+    /// Help with placement.
+    pub const INFO: Color32 = Color32::from_rgb(86, 180, 233);
+    /// Joints no rule reads, and unseen ones.
+    pub const NEUTRAL: Color32 = Color32::from_rgb(220, 220, 220);
+    /// Text on the bright cue banners.
+    pub const ON_BANNER: Color32 = Color32::BLACK;
+    /// Accent for buttons that start things.
+    pub const ACCENT: Color32 = Color32::from_rgb(0, 114, 178);
+}
+
+/// Seconds as `1 min 05 s` or `42 s`.
+#[must_use]
+pub fn format_duration(secs: f64) -> String {
+    let total = secs.max(0.0).round() as u64;
+    if total >= 60 {
+        format!("{} min {:02} s", total / 60, total % 60)
+    } else {
+        format!("{total} s")
+    }
+}
+
+/// Unix seconds as `2025-01-31 14:05 UTC` (no time-zone database needed).
+#[must_use]
+pub fn format_unix(unix_s: f64) -> String {
+    let secs = unix_s.max(0.0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times() {
+        assert_eq!(format_duration(42.4), "42 s");
+        assert_eq!(format_duration(65.0), "1 min 05 s");
+        assert_eq!(format_unix(0.0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_unix(1_700_000_000.0), "2023-11-14 22:13 UTC");
+    }
+}

@@ -1,0 +1,402 @@
+//! The exercise picker: what each stretch is, how much to do, how the camera
+//! should see you, and where it sits in the routine; plus the camera choice.
+
+use egui::RichText;
+
+use crate::coach::{Dose, Exercise, Position, View};
+use crate::source::camera::CameraInfo;
+
+use super::palette;
+
+/// Where an exercise sits in the suggested routine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Check how far you can move today.
+    Assess,
+    /// Active mobility.
+    Move,
+    /// Breathing into the ribs.
+    Breathe,
+    /// Holding good positions with some effort.
+    Strengthen,
+}
+
+impl Stage {
+    /// All stages in routine order.
+    pub const ALL: [Stage; 4] = [
+        Stage::Assess,
+        Stage::Move,
+        Stage::Breathe,
+        Stage::Strengthen,
+    ];
+
+    /// Heading for the picker.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Assess => "1 · Assess",
+            Stage::Move => "2 · Move",
+            Stage::Breathe => "3 · Breathe",
+            Stage::Strengthen => "4 · Strengthen",
+        }
+    }
+
+    /// The routine stage of an exercise id.
+    ///
+    /// The catalogue has no stage field yet, so the window keeps this table;
+    /// exercises it does not know are mobility work.
+    #[must_use]
+    pub fn of(exercise_id: &str) -> Stage {
+        match exercise_id {
+            "neck-flexion-extension" | "seated-cervical-rotation" | "seated-trunk-rotation" => {
+                Stage::Assess
+            }
+            "breathing-360" => Stage::Breathe,
+            "prone-w" | "thoracic-iyt" | "desk-reset-reach" | "chin-tuck" => Stage::Strengthen,
+            _ => Stage::Move,
+        }
+    }
+}
+
+/// How the camera should see the person, in words.
+#[must_use]
+pub fn view_text(view: View) -> &'static str {
+    match view {
+        View::Side => "Side-on: turn one shoulder toward the camera",
+        View::Front => "Facing the camera",
+        View::Either => "Side-on or facing the camera",
+    }
+}
+
+/// The start position, in words.
+#[must_use]
+pub fn position_text(position: Position) -> &'static str {
+    match position {
+        Position::AllFours => "On hands and knees",
+        Position::Kneeling => "Kneeling",
+        Position::Sitting => "Sitting",
+        Position::Standing => "Standing",
+        Position::StandingOrSitting => "Standing or sitting",
+        Position::SideLying => "Lying on your side",
+        Position::Supine => "Lying on your back",
+        Position::Prone => "Lying face down",
+        Position::Any => "Sitting, standing or lying",
+    }
+}
+
+/// The dose, in words: `10 reps, 2 s pause · 1 set`.
+#[must_use]
+pub fn dose_text(dose: &Dose) -> String {
+    let side = if dose.per_side { " per side" } else { "" };
+    let mut parts = Vec::new();
+    if dose.reps > 0 {
+        let pause = if dose.hold_s > 0.0 {
+            format!(", {} s pause in each", trim(dose.hold_s))
+        } else {
+            String::new()
+        };
+        parts.push(format!("{} reps{side}{pause}", dose.reps));
+    }
+    if dose.holds > 0 {
+        parts.push(format!(
+            "{} holds of {} s{side}",
+            dose.holds,
+            trim(dose.hold_s)
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("at your own pace".to_owned());
+    }
+    let sets = if dose.sets == 1 {
+        "1 set".to_owned()
+    } else {
+        format!("{} sets", dose.sets)
+    };
+    format!("{} · {sets}", parts.join(" + "))
+}
+
+fn trim(secs: f64) -> String {
+    if secs.fract() == 0.0 {
+        format!("{secs:.0}")
+    } else {
+        format!("{secs:.1}")
+    }
+}
+
+/// What the person asked for on this screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickerCommand {
+    /// Coach the selected exercise from the chosen camera.
+    StartCamera {
+        /// Exercise id.
+        exercise: String,
+        /// Camera index.
+        camera: u32,
+        /// Mirror the picture.
+        mirror: bool,
+    },
+    /// Pick a video file and coach the selected exercise from it.
+    OpenVideo {
+        /// Exercise id.
+        exercise: String,
+    },
+    /// Look for cameras again.
+    RefreshCameras,
+    /// Open the history.
+    History,
+    /// Show the safety notice again.
+    Safety,
+    /// Show the summary of an unfinished session and keep it.
+    Recover(i64),
+    /// Forget an unfinished session.
+    Discard(i64),
+}
+
+/// An unfinished session found at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryOffer {
+    /// Session row id.
+    pub id: i64,
+    /// Exercise name.
+    pub name: String,
+    /// When it started, for the message.
+    pub started: String,
+}
+
+/// The picker's state.
+#[derive(Debug, Clone)]
+pub struct PickerView {
+    /// Exercises in catalogue order.
+    pub exercises: Vec<Exercise>,
+    /// Chosen exercise id.
+    pub selected: Option<String>,
+    /// Cameras found, or why none could be listed.
+    pub cameras: Result<Vec<CameraInfo>, String>,
+    /// Chosen camera.
+    pub camera_index: u32,
+    /// Mirror the camera.
+    pub mirror: bool,
+    /// An unfinished session to offer.
+    pub recovery: Option<RecoveryOffer>,
+    /// A message about the last attempt (video unreadable, history broken...).
+    pub notice: Option<String>,
+}
+
+impl PickerView {
+    /// A picker over `exercises`, preselecting `selected` or the first one.
+    #[must_use]
+    pub fn new(
+        exercises: Vec<Exercise>,
+        selected: Option<String>,
+        cameras: Result<Vec<CameraInfo>, String>,
+    ) -> PickerView {
+        let selected = selected
+            .filter(|id| exercises.iter().any(|e| &e.id == id))
+            .or_else(|| exercises.first().map(|e| e.id.clone()));
+        PickerView {
+            exercises,
+            selected,
+            cameras,
+            camera_index: 0,
+            mirror: true,
+            recovery: None,
+            notice: None,
+        }
+    }
+
+    fn chosen(&self) -> Option<&Exercise> {
+        let id = self.selected.as_ref()?;
+        self.exercises.iter().find(|e| &e.id == id)
+    }
+
+    /// Draws the picker.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<PickerCommand> {
+        let mut command = None;
+        egui::Panel::top("picker_top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(RichText::new("Choose a stretch").size(24.0));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("Safety notice").clicked() {
+                        command = Some(PickerCommand::Safety);
+                    }
+                    if ui.button("History").clicked() {
+                        command = Some(PickerCommand::History);
+                    }
+                });
+            });
+            if let Some(offer) = self.recovery.clone() {
+                egui::Frame::new()
+                    .fill(palette::INFO)
+                    .inner_margin(8.0)
+                    .corner_radius(4.0)
+                    .show(ui, |ui| {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(
+                                RichText::new(format!(
+                                    "A {} session from {} did not finish.",
+                                    offer.name, offer.started
+                                ))
+                                .color(palette::ON_BANNER),
+                            );
+                            if ui.button("See what was recorded").clicked() {
+                                command = Some(PickerCommand::Recover(offer.id));
+                            }
+                            if ui.button("Delete it").clicked() {
+                                command = Some(PickerCommand::Discard(offer.id));
+                            }
+                        });
+                    });
+            }
+            if let Some(notice) = &self.notice {
+                ui.colored_label(palette::WARNING, notice);
+            }
+            ui.add_space(4.0);
+        });
+        egui::Panel::left("picker_list")
+            .resizable(false)
+            .exact_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.list_ui(ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(c) = self.details_ui(ui) {
+                    command = Some(c);
+                }
+            });
+        });
+        command
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui) {
+        for stage in Stage::ALL {
+            let items: Vec<(String, String)> = self
+                .exercises
+                .iter()
+                .filter(|e| Stage::of(&e.id) == stage)
+                .map(|e| (e.id.clone(), e.name.clone()))
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            ui.add_space(6.0);
+            ui.label(RichText::new(stage.title()).strong().size(16.0));
+            for (id, name) in items {
+                let selected = self.selected.as_deref() == Some(id.as_str());
+                if ui
+                    .selectable_label(selected, RichText::new(name).size(16.0))
+                    .clicked()
+                {
+                    self.selected = Some(id);
+                }
+            }
+        }
+    }
+
+    fn details_ui(&mut self, ui: &mut egui::Ui) -> Option<PickerCommand> {
+        let mut command = None;
+        let Some(ex) = self.chosen().cloned() else {
+            ui.label("No exercises could be loaded.");
+            return None;
+        };
+        ui.heading(RichText::new(&ex.name).size(28.0));
+        ui.label(RichText::new(Stage::of(&ex.id).title()).weak());
+        ui.add_space(8.0);
+        ui.label(RichText::new(&ex.instructions).size(17.0));
+        ui.add_space(12.0);
+        egui::Grid::new("exercise_facts")
+            .num_columns(2)
+            .spacing([16.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("How much").strong());
+                ui.label(dose_text(&ex.dose));
+                ui.end_row();
+                ui.label(RichText::new("Start position").strong());
+                ui.label(position_text(ex.position));
+                ui.end_row();
+                ui.label(RichText::new("Camera").strong());
+                ui.label(view_text(ex.view));
+                ui.end_row();
+            });
+        ui.add_space(16.0);
+        ui.separator();
+        ui.add_space(8.0);
+        match &self.cameras {
+            Ok(cams) if !cams.is_empty() => {
+                let current = cams
+                    .iter()
+                    .find(|c| c.index == self.camera_index)
+                    .or_else(|| cams.first());
+                if let Some(c) = current {
+                    self.camera_index = c.index;
+                }
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_label("Camera")
+                        .selected_text(current.map_or_else(String::new, |c| c.name.clone()))
+                        .show_ui(ui, |ui| {
+                            for cam in cams {
+                                ui.selectable_value(
+                                    &mut self.camera_index,
+                                    cam.index,
+                                    format!("{} ({})", cam.name, cam.description),
+                                );
+                            }
+                        });
+                    ui.checkbox(&mut self.mirror, "Mirror");
+                });
+                ui.add_space(8.0);
+                let start = egui::Button::new(RichText::new("Start").size(20.0))
+                    .fill(palette::ACCENT)
+                    .min_size(egui::vec2(160.0, 44.0));
+                if ui.add(start).clicked() {
+                    command = Some(PickerCommand::StartCamera {
+                        exercise: ex.id.clone(),
+                        camera: self.camera_index,
+                        mirror: self.mirror,
+                    });
+                }
+            }
+            Ok(_) => {
+                ui.label(
+                    RichText::new(
+                        "No camera found. Plug one in and look again, or coach yourself \
+                         from a video you recorded.",
+                    )
+                    .size(16.0),
+                );
+            }
+            Err(why) => {
+                ui.label(RichText::new(format!("Cameras could not be listed: {why}")).size(16.0));
+            }
+        }
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Look for cameras again").clicked() {
+                command = Some(PickerCommand::RefreshCameras);
+            }
+            if ui.button("Open a video…").clicked() {
+                command = Some(PickerCommand::OpenVideo {
+                    exercise: ex.id.clone(),
+                });
+            }
+        });
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_exercise_has_a_stage_and_a_dose_text() {
+        let (cat, errors) = crate::coach::Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        for ex in cat.iter() {
+            let text = dose_text(&ex.dose);
+            assert!(!text.is_empty());
+            let _ = Stage::of(&ex.id);
+        }
+        assert_eq!(Stage::of("breathing-360"), Stage::Breathe);
+    }
+}

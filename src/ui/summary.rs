@@ -1,0 +1,274 @@
+//! The session summary: what was counted per side, how much of the time was in
+//! good form, when the cues came up, range of motion and left/right balance,
+//! and how long the person could not be seen (stated, not hidden).
+
+use egui::RichText;
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
+
+use crate::store::{Sample, Summary};
+
+use super::{format_duration, palette};
+
+/// Height of each chart.
+const PLOT_HEIGHT: f32 = 190.0;
+
+/// What the person asked for on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryCommand {
+    /// Back to the picker.
+    Done,
+    /// To the history.
+    History,
+}
+
+/// The summary's state.
+#[derive(Debug, Clone)]
+pub struct SummaryView {
+    /// Exercise name.
+    pub title: String,
+    /// Whether reps and holds are counted per side.
+    pub sided: bool,
+    /// Unit of the range-of-motion readings (`deg`, `torso`).
+    pub rom_unit: String,
+    /// Computed summary.
+    pub summary: Summary,
+    /// The timeline, for the charts.
+    pub samples: Vec<Sample>,
+    /// Things to say about the record (not saved, recovered after a crash).
+    pub notes: Vec<String>,
+}
+
+impl SummaryView {
+    /// A summary of `samples`.
+    #[must_use]
+    pub fn new(title: String, sided: bool, rom_unit: String, samples: Vec<Sample>) -> SummaryView {
+        SummaryView {
+            summary: Summary::from_samples(&samples),
+            title,
+            sided,
+            rom_unit,
+            samples,
+            notes: Vec::new(),
+        }
+    }
+
+    fn rom_label(&self) -> &'static str {
+        match self.rom_unit.as_str() {
+            "deg" => "degrees",
+            "torso" => "torso lengths",
+            _ => "",
+        }
+    }
+
+    /// Draws the summary.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<SummaryCommand> {
+        let mut command = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading(RichText::new(format!("{} — how it went", self.title)).size(26.0));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button(RichText::new("Done").size(18.0)).clicked() {
+                            command = Some(SummaryCommand::Done);
+                        }
+                        if ui.button(RichText::new("History").size(18.0)).clicked() {
+                            command = Some(SummaryCommand::History);
+                        }
+                    });
+                });
+                for note in &self.notes {
+                    ui.colored_label(palette::INFO, note);
+                }
+                ui.add_space(8.0);
+                self.figures_ui(ui);
+                ui.add_space(12.0);
+                ui.columns(2, |cols| {
+                    self.rom_plot_ui(&mut cols[0]);
+                    self.balance_plot_ui(&mut cols[1]);
+                });
+                ui.add_space(8.0);
+                self.warnings_ui(ui);
+            });
+        });
+        command
+    }
+
+    fn figures_ui(&self, ui: &mut egui::Ui) {
+        let s = &self.summary;
+        egui::Grid::new("summary_figures")
+            .num_columns(2)
+            .spacing([24.0, 6.0])
+            .show(ui, |ui| {
+                let big = |t: String| RichText::new(t).size(18.0);
+                ui.label(big("Time coached".to_owned()));
+                ui.label(big(format_duration(s.duration_s)).strong());
+                ui.end_row();
+                ui.label(big("In good form".to_owned()));
+                let ratio = s.good_form_ratio().map_or_else(
+                    || "—".to_owned(),
+                    |r| format!("{:.0}% of the time you were seen", r * 100.0),
+                );
+                ui.label(big(format!("{} ({ratio})", format_duration(s.good_form_s))).strong());
+                ui.end_row();
+                ui.label(big("Could not see you".to_owned()));
+                let unseen = s.unobservable_s();
+                let text = if unseen < 0.5 {
+                    "never — every moment was judged".to_owned()
+                } else {
+                    format!(
+                        "{} — that time was not judged either way",
+                        format_duration(unseen)
+                    )
+                };
+                ui.label(big(text));
+                ui.end_row();
+                if self.sided {
+                    for (name, side, colour) in [
+                        ("Left side", &s.left, palette::LEFT),
+                        ("Right side", &s.right, palette::RIGHT),
+                    ] {
+                        ui.label(big(name.to_owned()).color(colour));
+                        ui.label(
+                            big(format!("{} reps · {} holds", side.reps, side.holds)).strong(),
+                        );
+                        ui.end_row();
+                    }
+                } else {
+                    ui.label(big("Counted".to_owned()));
+                    ui.label(
+                        big(format!("{} reps · {} holds", s.left.reps, s.left.holds)).strong(),
+                    );
+                    ui.end_row();
+                }
+                ui.label(big("Form cues".to_owned()));
+                ui.label(big(s.warnings.len().to_string()).strong());
+                ui.end_row();
+            });
+    }
+
+    fn rom_plot_ui(&self, ui: &mut egui::Ui) {
+        ui.label(RichText::new(format!("Range reached per rep ({})", self.rom_label())).strong());
+        let series = |pick: fn(&Sample) -> Option<f32>| -> Vec<[f64; 2]> {
+            self.samples
+                .iter()
+                .filter_map(|s| pick(s).map(|v| [s.t_s, f64::from(v.abs())]))
+                .collect()
+        };
+        let left = series(|s| s.rom_left);
+        let right = series(|s| s.rom_right);
+        Plot::new("rom_plot")
+            .height(PLOT_HEIGHT)
+            .legend(Legend::default())
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_label("seconds")
+            .include_y(0.0)
+            .show(ui, |p| {
+                let (ln, rn) = if self.sided {
+                    ("left", "right")
+                } else {
+                    ("reps", "right")
+                };
+                if !left.is_empty() {
+                    p.line(Line::new(ln, left.clone()).color(palette::LEFT).width(2.0));
+                    p.points(Points::new(ln, left).color(palette::LEFT).radius(4.0));
+                }
+                if !right.is_empty() {
+                    p.line(
+                        Line::new(rn, right.clone())
+                            .color(palette::RIGHT)
+                            .width(2.0),
+                    );
+                    p.points(Points::new(rn, right).color(palette::RIGHT).radius(4.0));
+                }
+            });
+    }
+
+    fn balance_plot_ui(&self, ui: &mut egui::Ui) {
+        let s = &self.summary;
+        let title = match s.rom_asymmetry() {
+            Some(a) => format!("Left and right: {:.0}% apart in range", a * 100.0),
+            None if self.sided => "Left and right: not enough reps on both sides".to_owned(),
+            None => "Left and right: this exercise is not sided".to_owned(),
+        };
+        ui.label(RichText::new(title).strong());
+        let bars = |x: f64, v: Option<f32>, name: &str, colour| {
+            Bar::new(x, f64::from(v.unwrap_or(0.0)))
+                .name(name)
+                .fill(colour)
+                .width(0.6)
+        };
+        Plot::new("balance_plot")
+            .height(PLOT_HEIGHT)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .show_x(false)
+            .include_y(0.0)
+            .x_axis_formatter(|mark, _| match mark.value.round() as i64 {
+                0 => "left".to_owned(),
+                1 => "right".to_owned(),
+                _ => String::new(),
+            })
+            .show(ui, |p| {
+                p.bar_chart(BarChart::new(
+                    "range",
+                    vec![
+                        bars(0.0, s.left.rom, "left", palette::LEFT),
+                        bars(1.0, s.right.rom, "right", palette::RIGHT),
+                    ],
+                ));
+            });
+    }
+
+    fn warnings_ui(&self, ui: &mut egui::Ui) {
+        let s = &self.summary;
+        ui.label(RichText::new("When the cues came up").strong());
+        if s.warnings.is_empty() {
+            ui.label("No form cues this session.");
+            return;
+        }
+        let mut kinds: Vec<&str> = Vec::new();
+        for w in &s.warnings {
+            if !kinds.contains(&w.cue.as_str()) {
+                kinds.push(&w.cue);
+            }
+        }
+        let end = s
+            .warnings
+            .iter()
+            .map(|w| w.end_s)
+            .chain(self.samples.last().map(|x| x.t_s))
+            .fold(0.0, f64::max);
+        Plot::new("warning_timeline")
+            .height(40.0 + 28.0 * kinds.len() as f32)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .show_y(false)
+            .include_x(0.0)
+            .include_x(end)
+            .include_y(-0.5)
+            .include_y(kinds.len() as f64 - 0.5)
+            .x_axis_label("seconds")
+            .y_axis_formatter(|_, _| String::new())
+            .show(ui, |p| {
+                for w in &s.warnings {
+                    let row = kinds.iter().position(|k| *k == w.cue).unwrap_or(0) as f64;
+                    p.line(
+                        Line::new(
+                            w.cue.clone(),
+                            vec![[w.start_s, row], [w.end_s.max(w.start_s + 0.2), row]],
+                        )
+                        .color(palette::WARNING)
+                        .width(10.0),
+                    );
+                }
+            });
+        for (i, kind) in kinds.iter().enumerate() {
+            let count = s.warnings.iter().filter(|w| w.cue == *kind).count();
+            ui.label(format!("Row {}: “{kind}” — {count}×", i + 1));
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Snapshot tests of the window's screens, rendered headless with wgpu.
+//!
+//! Each screen's state is built here: the live screens are driven by a
+//! recorded (synthetic) pose track from `fixtures/tracks` through the same
+//! smoother and coach the pipeline uses, over a generated frame, with no
+//! camera. Update the pictures with `UPDATE_SNAPSHOTS=1 cargo test --test
+//! ui_snapshots` and look at them before committing.
+
+// Helpers here run only inside tests: a panic is a failing test with a line number.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::{Harness, SnapshotOptions};
+
+use formcoach::coach::{Catalogue, Coach, Exercise, Feedback, Severity};
+use formcoach::live::{Stats, Status, Update};
+use formcoach::motion::Smoother;
+use formcoach::pose::PoseFrame;
+use formcoach::session::read_track;
+use formcoach::source::camera::CameraInfo;
+use formcoach::store::{NewSession, Recorder, Sample, Store};
+use formcoach::ui::history::HistoryView;
+use formcoach::ui::live::LiveView;
+use formcoach::ui::picker::PickerView;
+use formcoach::ui::summary::SummaryView;
+
+const SIZE: [f32; 2] = [1280.0, 760.0];
+
+/// The repository's root, whether this file is compiled in place or elsewhere.
+fn repo() -> PathBuf {
+    let here = Path::new(file!());
+    let file = if here.is_absolute() {
+        here.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
+    };
+    file.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap()
+}
+
+fn snap(harness: &mut Harness<'_, impl Sized>, name: &str) {
+    let options = SnapshotOptions::new().output_path(repo().join("tests/snapshots"));
+    harness.snapshot_options(name, &options);
+}
+
+fn exercise(id: &str) -> Exercise {
+    let (cat, errors) = Catalogue::builtin();
+    assert!(errors.is_empty(), "{errors:?}");
+    cat.get(id).cloned().unwrap()
+}
+
+fn track(exercise: &str, name: &str) -> Vec<PoseFrame> {
+    read_track(
+        &repo()
+            .join("fixtures/tracks")
+            .join(exercise)
+            .join(format!("{name}.jsonl.gz")),
+    )
+    .unwrap()
+    .frames
+}
+
+/// Runs frames through smoothing and coaching, as the pipeline does, and
+/// returns the first frame (with its feedback) that `pick` accepts.
+fn coach_until(
+    ex: &Exercise,
+    frames: &[PoseFrame],
+    pick: impl Fn(&Feedback) -> bool,
+) -> (PoseFrame, Feedback) {
+    let mut smoother = Smoother::default();
+    let mut coach = Coach::new(ex);
+    for f in frames {
+        let smooth = smoother.smooth(f);
+        let fb = coach.step(&smooth);
+        if pick(&fb) {
+            return (smooth, fb);
+        }
+    }
+    panic!("no frame matched");
+}
+
+/// A plain "room" picture the size of the track's frames: the test is about
+/// the overlay and the cue, not about photographs.
+fn frame_image(pose: &PoseFrame) -> image::RgbImage {
+    image::RgbImage::from_fn(pose.width, pose.height, |x, y| {
+        let shade = 70 + (y * 60 / pose.height.max(1)) as u8;
+        let wall = if x < pose.width / 3 { 8 } else { 0 };
+        image::Rgb([shade + wall, shade + wall / 2, shade])
+    })
+}
+
+fn live_harness(view: LiveView) -> Harness<'static, LiveView> {
+    Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, view: &mut LiveView| {
+            let _ = view.ui(ui);
+        },
+        view,
+    )
+}
+
+fn live_view(ex: Exercise, pose: PoseFrame, fb: Feedback) -> LiveView {
+    let mut view = LiveView::new(ex, "recorded track".to_owned());
+    view.apply(Update {
+        image: Some(Arc::new(frame_image(&pose))),
+        pose: Some(pose),
+        feedback: Some(fb),
+        stats: Stats {
+            fps: 24.0,
+            latency_ms: 41.0,
+            inference_ms: 30.0,
+            dropped_frames: 0,
+        },
+        status: Status::Running,
+        store_error: None,
+    });
+    view
+}
+
+#[test]
+fn picker() {
+    let (cat, _) = Catalogue::builtin();
+    let exercises: Vec<Exercise> = cat.iter().cloned().collect();
+    let cameras = Ok(vec![CameraInfo {
+        index: 0,
+        name: "Integrated Webcam".to_owned(),
+        description: "/dev/video0".to_owned(),
+    }]);
+    let view = PickerView::new(exercises, Some("chin-tuck".to_owned()), cameras);
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut PickerView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label("Start");
+    harness.get_by_label("Open a video…");
+    // Choosing another exercise shows its details.
+    harness.get_by_label("Thread the needle").click();
+    harness.run();
+    assert_eq!(
+        harness.state().selected.as_deref(),
+        Some("thread-the-needle")
+    );
+    harness.get_by_label("Chin tuck").click();
+    harness.run();
+    snap(&mut harness, "picker");
+}
+
+#[test]
+fn picker_without_camera_offers_a_video() {
+    let (cat, _) = Catalogue::builtin();
+    let view = PickerView::new(cat.iter().cloned().collect(), None, Ok(Vec::new()));
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut PickerView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    assert!(harness.query_by_label("Start").is_none());
+    harness.get_by_label("Open a video…");
+}
+
+#[test]
+fn placement_check() {
+    // A side-view exercise seen from the front: the coach asks the person to turn.
+    let ex = exercise("chin-tuck");
+    let frames = track("seated-cervical-rotation", "clean-a");
+    let (pose, fb) = coach_until(&ex, &frames, |fb| fb.placement.is_some());
+    let text = fb.placement.clone().unwrap();
+    let mut harness = live_harness(live_view(ex, pose, fb));
+    harness.run();
+    harness.get_by_label_contains(&text[..text.len().min(12)]);
+    snap(&mut harness, "live_placement");
+}
+
+#[test]
+fn live_view_with_a_warning() {
+    let ex = exercise("chin-tuck");
+    let frames = track("chin-tuck", "faults");
+    let (pose, fb) = coach_until(&ex, &frames, |fb| {
+        fb.cue
+            .as_ref()
+            .is_some_and(|c| c.severity == Severity::Warning)
+    });
+    let mut harness = live_harness(live_view(ex, pose, fb));
+    harness.run();
+    snap(&mut harness, "live_warning");
+    // Space-bar handling lives in the app; the button says what it does.
+    harness.get_by_label("Pause (Space)");
+}
+
+fn samples() -> Vec<Sample> {
+    (0..300)
+        .map(|i| {
+            let t_s = f64::from(i) * 0.1;
+            let seen = !(120..150).contains(&i);
+            let cue = ((60..80).contains(&i) || (200..215).contains(&i)).then(|| {
+                "Keep your eyes level; slide your head back instead of nodding.".to_owned()
+            });
+            let rep_end = i % 30 == 29;
+            Sample {
+                t_s,
+                observable: seen,
+                placement_ok: seen,
+                good_form: seen && cue.is_none(),
+                reps_left: (i + 1) / 30,
+                reps_right: (i + 16) / 30,
+                holds_left: 0,
+                holds_right: 0,
+                cue,
+                rom_left: rep_end.then_some(30.0 + (i % 7) as f32),
+                rom_right: (i % 30 == 14).then_some(24.0 + (i % 5) as f32),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn summary() {
+    let view = SummaryView::new(
+        "Seated trunk rotation".to_owned(),
+        true,
+        "deg".to_owned(),
+        samples(),
+    );
+    assert_eq!(view.summary.left.reps, 10);
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut SummaryView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label_contains("that time was not judged");
+    snap(&mut harness, "summary");
+}
+
+#[test]
+fn history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    for (k, day) in [(0.0_f32, 0.0), (4.0, 1.0), (7.0, 3.0)] {
+        let mut rec = Recorder::start(
+            &path,
+            &NewSession {
+                exercise_id: "seated-trunk-rotation".to_owned(),
+                exercise_name: "Seated trunk rotation".to_owned(),
+                source: "test".to_owned(),
+                model: "movenet-thunder".to_owned(),
+                rom_unit: "deg".to_owned(),
+                started_unix_s: 1_760_000_000.0 + day * 86_400.0,
+            },
+        )
+        .unwrap();
+        for mut s in samples() {
+            s.rom_left = s.rom_left.map(|v| v + k);
+            s.good_form = s.good_form && (s.t_s > f64::from(k) * 2.0);
+            rec.push(s).unwrap();
+        }
+        rec.finish().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let view = HistoryView::new(store.sessions().unwrap());
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut HistoryView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label("Export CSV…");
+    snap(&mut harness, "history");
+}
+
+#[test]
+fn safety_notice() {
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, accepted: &mut bool| {
+            *accepted |= egui::CentralPanel::default()
+                .show(ui, |ui| formcoach::ui::safety::SafetyView.ui(ui))
+                .inner;
+        },
+        false,
+    );
+    harness.run();
+    harness.get_by_label("I understand").click();
+    harness.run();
+    assert!(*harness.state());
+    snap(&mut harness, "safety");
+}

@@ -1,0 +1,233 @@
+//! Runs the real program under Xvfb on a fixture video: the window must show
+//! something (screenshot not blank), and the session must be in the history
+//! after the video ends normally and after the process is killed with -9.
+//!
+//! Skips (with a message) without `xvfb-run`, the `import` tool of `ImageMagick`, or
+//! `FORMCOACH_FIXTURES`.
+
+// Helpers here run only inside tests: a panic is a failing test with a line number.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use formcoach::store::{SessionStatus, Store};
+
+const VIDEO: &str = "video/upper_body_webcam_01.mp4";
+const EXERCISE: &str = "chin-tuck";
+
+fn program() -> PathBuf {
+    let exe = option_env!("CARGO_BIN_EXE_formcoach")
+        .or(option_env!("CARGO_BIN_EXE_formcoach-ui"))
+        .unwrap();
+    PathBuf::from(exe)
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The fixture video, or why the test cannot run here.
+fn setup() -> Result<PathBuf, String> {
+    for tool in ["xvfb-run", "import"] {
+        if !have(tool) {
+            return Err(format!(
+                "`{tool}` is not installed (apt-get install xvfb imagemagick)"
+            ));
+        }
+    }
+    let dir = std::env::var_os("FORMCOACH_FIXTURES")
+        .filter(|v| !v.is_empty())
+        .ok_or("FORMCOACH_FIXTURES is not set")?;
+    let video = Path::new(&dir).join(VIDEO);
+    if video.is_file() {
+        Ok(video)
+    } else {
+        Err(format!("{} is missing", video.display()))
+    }
+}
+
+/// The program running on a virtual display.
+struct Run {
+    child: Child,
+    work: PathBuf,
+}
+
+impl Run {
+    fn start(work: &Path, data: &Path, video: &Path) -> Run {
+        // The inner shell records the display and its own pid, then becomes
+        // the program (exec keeps the pid), so the test can screenshot and kill it.
+        let script = format!(
+            "echo \"$DISPLAY\" > '{w}/display'; echo \"$XAUTHORITY\" > '{w}/xauth'; \
+             echo $$ > '{w}/pid'; exec '{bin}' --video '{video}' --exercise {EXERCISE} \
+             > '{w}/out.log' 2>&1",
+            w = work.display(),
+            bin = program().display(),
+            video = video.display(),
+        );
+        let child = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
+            .env("FORMCOACH_DATA_DIR", data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Run {
+            child,
+            work: work.to_path_buf(),
+        }
+    }
+
+    fn read(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.work.join(name))
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn pid(&self) -> String {
+        wait_for(Duration::from_secs(20), || self.read("pid")).unwrap()
+    }
+
+    fn screenshot(&self, out: &Path) {
+        let display = wait_for(Duration::from_secs(20), || self.read("display")).unwrap();
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(out)
+            .env("DISPLAY", display)
+            .env("XAUTHORITY", self.read("xauth").unwrap_or_default())
+            .status()
+            .unwrap();
+        assert!(status.success(), "import failed");
+    }
+
+    fn kill(&mut self, signal: &str) {
+        let pid = self.pid();
+        let _ = Command::new("kill").args([signal, &pid]).status();
+        let _ = self.child.wait();
+    }
+
+    fn log(&self) -> String {
+        self.read("out.log").unwrap_or_default()
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(pid) = self.read("pid") {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+/// Sessions in the history with their sample counts.
+fn sessions(data: &Path) -> Vec<(SessionStatus, usize)> {
+    let Ok(store) = Store::open_read_only(&data.join(formcoach::store::DB_FILE)) else {
+        return Vec::new();
+    };
+    store
+        .sessions()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.status, store.samples(s.id).map_or(0, |v| v.len())))
+        .collect()
+}
+
+/// A screenshot is "not blank" when it has many distinct colours.
+fn distinct_colours(path: &Path) -> usize {
+    let img = image::open(path).unwrap().to_rgb8();
+    let mut seen = std::collections::HashSet::new();
+    for p in img.pixels().step_by(7) {
+        seen.insert(p.0);
+    }
+    seen.len()
+}
+
+#[test]
+fn window_runs_a_video_and_keeps_the_session() {
+    let video = match setup() {
+        Ok(v) => v,
+        Err(why) => {
+            eprintln!("skipping the Xvfb window test: {why}");
+            return;
+        }
+    };
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("window_xvfb");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // 1. The video plays to its end; the session is finished in the history.
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut run = Run::start(work.path(), data.path(), &video);
+    std::thread::sleep(Duration::from_secs(6));
+    let shot = shots.join("live.png");
+    run.screenshot(&shot);
+    let colours = distinct_colours(&shot);
+    assert!(
+        colours > 200,
+        "the screenshot looks blank ({colours} colours); log:\n{}",
+        run.log()
+    );
+    let finished = wait_for(Duration::from_mins(2), || {
+        sessions(data.path())
+            .into_iter()
+            .find(|(status, n)| *status == SessionStatus::Finished && *n > 0)
+    });
+    run.screenshot(&shots.join("summary.png"));
+    run.kill("-TERM");
+    assert!(
+        finished.is_some(),
+        "no finished session; log:\n{}",
+        run.log()
+    );
+
+    // 2. Killed with -9 mid-video: what was recorded is there, unfinished.
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut run = Run::start(work.path(), data.path(), &video);
+    let started = wait_for(Duration::from_mins(1), || {
+        sessions(data.path()).into_iter().find(|(_, n)| *n >= 10)
+    });
+    assert!(
+        started.is_some(),
+        "no samples recorded; log:\n{}",
+        run.log()
+    );
+    run.kill("-9");
+    let after = sessions(data.path());
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].0, SessionStatus::Running);
+    assert!(after[0].1 >= 10, "{after:?}");
+    let store = Store::open(&data.path().join(formcoach::store::DB_FILE)).unwrap();
+    assert_eq!(store.unfinished().unwrap().len(), 1);
+}
+
+#[test]
+fn no_display_points_to_analyze() {
+    let out = Command::new(program())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("FORMCOACH_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("formcoach analyze"), "{err}");
+}
