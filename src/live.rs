@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
+use crate::audio::{Announcer, AudioSettings, Player};
 use crate::coach::{Coach, Event, Exercise, Feedback, Side};
 use crate::models::runtime::SessionOptions;
 use crate::motion::Smoother;
@@ -203,6 +204,8 @@ impl Slot {
 struct Control {
     cancel: AtomicBool,
     paused: AtomicBool,
+    /// Sound off: cues stay on screen only (M in the window).
+    muted: AtomicBool,
 }
 
 /// The running pipeline; dropping it stops and joins the threads.
@@ -283,6 +286,18 @@ impl LivePipeline {
     pub fn set_paused(&self, paused: bool) {
         self.control.paused.store(paused, Ordering::Relaxed);
         self.slot.ready.notify_all();
+    }
+
+    /// Turns spoken cues and tones off or on; the saved audio settings
+    /// remember it for the next session.
+    pub fn set_muted(&self, muted: bool) {
+        self.control.muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// Whether sound is off.
+    #[must_use]
+    pub fn muted(&self) -> bool {
+        self.control.muted.load(Ordering::Relaxed)
     }
 
     /// Whether counting is paused.
@@ -495,6 +510,11 @@ struct Inference {
     coached_frames: u64,
     stats: Stats,
     last_done: Option<Instant>,
+    /// Turns feedback into spoken cues, counts and tones.
+    announcer: Announcer,
+    /// Plays them on its own thread; never blocks this one.
+    player: Player,
+    audio_settings: AudioSettings,
 }
 
 impl Inference {
@@ -506,6 +526,11 @@ impl Inference {
     ) -> Inference {
         let coach = Coach::new(&config.exercise);
         let session = Session::new(&config.exercise);
+        let audio_settings = AudioSettings::load_or_default();
+        control.muted.store(audio_settings.muted, Ordering::Relaxed);
+        let player = Player::start(&audio_settings);
+        let announcer = Announcer::new(&config.exercise, audio_settings.clone());
+        player.prepare(announcer.phrases());
         Inference {
             config,
             tx,
@@ -522,7 +547,25 @@ impl Inference {
             coached_frames: 0,
             stats: Stats::default(),
             last_done: None,
+            announcer,
+            player,
+            audio_settings,
         }
+    }
+
+    /// Speaks what the feedback calls for, following the window's mute switch.
+    fn announce(&mut self, feedback: &Feedback) {
+        let muted = self.control.muted.load(Ordering::Relaxed);
+        if muted != self.player.is_muted() {
+            self.player.set_muted(muted);
+            self.audio_settings.muted = muted;
+            if let Some(path) = AudioSettings::default_path()
+                && let Err(e) = self.audio_settings.save(&path)
+            {
+                crate::audio::warn_once(&format!("cannot save the sound settings: {e}"));
+            }
+        }
+        self.player.play_all(self.announcer.step(feedback));
     }
 
     fn send(&self, update: Update) {
@@ -597,6 +640,7 @@ impl Inference {
         let smooth = self.smoother.smooth(&raw);
         let feedback = self.coach.step(&smooth);
         self.session.record(&smooth, &feedback);
+        self.announce(&feedback);
         let sample = sample_of(t_s, &feedback, &mut self.holds);
         self.record(&sample);
         self.samples.push(sample);

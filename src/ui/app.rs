@@ -315,6 +315,11 @@ impl FormcoachApp {
                 }
             }
             Command::Live(LiveCommand::Stop) => self.stop_live(),
+            Command::Live(LiveCommand::ToggleMute) => {
+                if let Some((_, pipeline)) = &self.live {
+                    pipeline.set_muted(!pipeline.muted());
+                }
+            }
             Command::Summary(SummaryCommand::Done) | Command::History(HistoryCommand::Back) => {
                 self.screen = Screen::Picker;
             }
@@ -409,6 +414,8 @@ impl FormcoachApp {
                 Some(Command::Live(LiveCommand::Stop))
             } else if i.key_pressed(egui::Key::Space) {
                 Some(Command::Live(LiveCommand::TogglePause))
+            } else if i.key_pressed(egui::Key::M) {
+                Some(Command::Live(LiveCommand::ToggleMute))
             } else {
                 None
             }

@@ -33,6 +33,8 @@ pub enum LiveCommand {
     TogglePause,
     /// End the session and show the summary.
     Stop,
+    /// Sound on or off.
+    ToggleMute,
 }
 
 /// The live screen's state.
@@ -271,6 +273,13 @@ impl LiveView {
                 command = Some(LiveCommand::Stop);
             }
         });
+        ui.add_space(6.0);
+        if ui
+            .button(RichText::new("Sound on / off (M)").size(14.0))
+            .clicked()
+        {
+            command = Some(LiveCommand::ToggleMute);
+        }
         ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
             if self.show_stats {
                 ui.label(
