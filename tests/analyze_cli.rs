@@ -51,6 +51,23 @@ fn write_track(dir: &std::path::Path, name: &str, lines: &[String]) -> String {
     p.display().to_string()
 }
 
+/// Runs `formcoach analyze` on a track; returns the JSON report and the printed summary.
+fn analyze_to_report(track: &str, exercise: &str, dir: &std::path::Path) -> (Value, String) {
+    let report_path = dir.join("report.json");
+    let out = formcoach(&[
+        "analyze",
+        "--exercise",
+        exercise,
+        track,
+        "--out",
+        report_path.to_str().expect("utf-8 temp path"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&report_path).expect("report written");
+    let report = serde_json::from_str(&text).expect("report is JSON");
+    (report, stdout(&out))
+}
+
 #[test]
 fn lists_all_seventeen_exercises_with_their_rules() {
     let out = formcoach(&["exercises", "--json"]);
@@ -93,18 +110,7 @@ fn a_hip_drift_on_all_fours_is_warned_about_in_the_report() {
         })
         .collect();
     let track = write_track(dir.path(), "drift.jsonl", &lines);
-    let report_path = dir.path().join("report.json");
-    let out = formcoach(&[
-        "analyze",
-        "--exercise",
-        "thread-the-needle",
-        &track,
-        "--out",
-        report_path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    let (report, printed) = analyze_to_report(&track, "thread-the-needle", dir.path());
     for key in [
         "exercise",
         "duration_s",
@@ -125,7 +131,7 @@ fn a_hip_drift_on_all_fours_is_warned_about_in_the_report() {
         .expect("hips-still warned");
     let t = hips["t_s"].as_f64().unwrap();
     assert!((3.0..3.8).contains(&t), "warned at {t}");
-    assert!(stdout(&out).contains("hips-still"), "{}", stdout(&out));
+    assert!(printed.contains("hips-still"), "{printed}");
 }
 
 #[test]
@@ -138,18 +144,7 @@ fn unseen_hips_are_reported_as_unobservable_not_as_faults() {
         })
         .collect();
     let track = write_track(dir.path(), "nan.jsonl", &lines);
-    let report_path = dir.path().join("r.json");
-    let out = formcoach(&[
-        "analyze",
-        "--exercise",
-        "thread-the-needle",
-        &track,
-        "--out",
-        report_path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    let (report, _) = analyze_to_report(&track, "thread-the-needle", dir.path());
     assert!(report["unobservable_s"].as_f64().unwrap() > 2.0, "{report}");
     assert!(
         report["warnings"]
