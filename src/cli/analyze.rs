@@ -22,7 +22,7 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub exercise: String,
     /// Pose model for videos and frame folders.
-    #[arg(long, default_value = "movenet-thunder")]
+    #[arg(long, default_value = crate::pose::DEFAULT_MODEL)]
     pub model: String,
     /// Frame rate of a folder of frames.
     #[arg(long, default_value_t = 30.0)]

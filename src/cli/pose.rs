@@ -13,8 +13,9 @@ use crate::pose::{self, draw, open_estimator};
 /// Arguments of `formcoach pose`.
 #[derive(Debug, Args)]
 pub struct PoseArgs {
-    /// Pose model: movenet-lightning or movenet-thunder.
-    #[arg(long, default_value = "movenet-thunder")]
+    /// Pose model: movenet-lightning, movenet-thunder, blazepose-lite,
+    /// blazepose-full or blazepose-heavy.
+    #[arg(long, default_value = crate::pose::DEFAULT_MODEL)]
     pub model: String,
     /// Write an overlay PNG per image into this folder.
     #[arg(long, value_name = "DIR")]
@@ -89,6 +90,8 @@ fn one_image(
     draw_dir: Option<&Path>,
 ) -> anyhow::Result<String> {
     let image = crate::source::images::read_rgb(path)?;
+    // Separate photos are not a video: never track from one to the next.
+    estimator.reset();
     let (mut frame, _) = pose::estimate_frame(estimator, &image, None)?;
     frame.image = Some(path.display().to_string());
     if let Some(dir) = draw_dir {

@@ -33,7 +33,7 @@ impl Default for Settings {
             safety_accepted: false,
             mirror: true,
             camera_index: 0,
-            model: "movenet-thunder".to_owned(),
+            model: crate::pose::DEFAULT_MODEL.to_owned(),
             last_exercise: None,
             show_stats: true,
         }
