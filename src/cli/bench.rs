@@ -118,6 +118,9 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         // Whole frames and bare runs alternate so both see the same machine
         // load; on a shared machine that matters more than the run count.
         for img in images.iter().cycle().take(args.runs) {
+            // Separate photos, not a video: trackers start afresh on each, so
+            // BlazePose's figures include its detector.
+            est.reset();
             let t = Instant::now();
             let e = est.estimate(img)?;
             whole.push(t.elapsed().as_secs_f64() * 1000.0);
