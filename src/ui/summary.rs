@@ -156,6 +156,13 @@ impl SummaryView {
         };
         let left = series(|s| s.rom_left);
         let right = series(|s| s.rom_right);
+        if left.is_empty() && right.is_empty() {
+            // Empty axes look like a broken chart; say why there is nothing.
+            ui.label(
+                RichText::new("No rep or hold was counted, so there is no range to show.").weak(),
+            );
+            return;
+        }
         Plot::new("rom_plot")
             .height(PLOT_HEIGHT)
             .legend(Legend::default())
@@ -193,6 +200,10 @@ impl SummaryView {
             None => "Left and right: this exercise is not sided".to_owned(),
         };
         ui.label(RichText::new(title).strong());
+        if s.rom_asymmetry().is_none() {
+            // Nothing to compare: the title says why, bars of zero would not.
+            return;
+        }
         let bars = |x: f64, v: Option<f32>, name: &str, colour| {
             Bar::new(x, f64::from(v.unwrap_or(0.0)))
                 .name(name)
