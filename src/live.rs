@@ -26,7 +26,10 @@ use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
 use crate::session::{Report, Session};
 use crate::source::Frame;
-use crate::store::{NewSession, Recorder, Sample};
+use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, Thumbnail};
+
+/// Longer side of a warning picture, pixels.
+pub const THUMBNAIL_SIDE: u32 = 192;
 
 /// Updates waiting for the window. Small: only the newest matters, and a
 /// backlog would show the person an old picture.
@@ -83,6 +86,8 @@ pub struct PipelineConfig {
     pub exercise: Exercise,
     /// History file; `None` records nothing (read-only or broken history).
     pub db_path: Option<PathBuf>,
+    /// What to say and play.
+    pub audio: AudioSettings,
 }
 
 /// What the pipeline is doing, for the window's messages.
@@ -130,6 +135,8 @@ pub struct Update {
     pub status: Status,
     /// Set when the history stopped accepting the timeline.
     pub store_error: Option<String>,
+    /// Why there is no sound (no device, no speech engine, unknown voice).
+    pub audio_problem: Option<String>,
 }
 
 impl Update {
@@ -141,8 +148,72 @@ impl Update {
             stats: Stats::default(),
             status,
             store_error: None,
+            audio_problem: None,
         }
     }
+}
+
+/// How fast a whole session ran: the figures behind "keeps up with the
+/// camera", printed when the window ends a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpeedSummary {
+    /// Frames coached.
+    pub frames: u64,
+    /// Frames coached per second of wall time between the first and last.
+    pub fps: f64,
+    /// Frame-to-cue latency, median and 95th percentile, milliseconds.
+    pub latency_p50_ms: f64,
+    /// See `latency_p50_ms`.
+    pub latency_p95_ms: f64,
+    /// The pose model's own time per frame (median), milliseconds.
+    pub inference_p50_ms: f64,
+    /// Frames the source delivered that inference never saw (it was busy).
+    pub dropped_frames: u64,
+}
+
+impl SpeedSummary {
+    fn of(latencies_ms: &[f64], inference_ms: &[f64], wall_s: f64, dropped: u64) -> SpeedSummary {
+        let frames = latencies_ms.len() as u64;
+        SpeedSummary {
+            frames,
+            fps: if wall_s > 0.0 && frames > 1 {
+                (frames - 1) as f64 / wall_s
+            } else {
+                0.0
+            },
+            latency_p50_ms: percentile(latencies_ms, 0.5),
+            latency_p95_ms: percentile(latencies_ms, 0.95),
+            inference_p50_ms: percentile(inference_ms, 0.5),
+            dropped_frames: dropped,
+        }
+    }
+}
+
+impl std::fmt::Display for SpeedSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} frames coached at {:.1} fps; frame to cue {:.0} ms median, {:.0} ms 95th \
+             percentile; pose model {:.0} ms median; {} frames skipped while busy",
+            self.frames,
+            self.fps,
+            self.latency_p50_ms,
+            self.latency_p95_ms,
+            self.inference_p50_ms,
+            self.dropped_frames
+        )
+    }
+}
+
+/// The `q` quantile (nearest rank) of unsorted values; 0 when empty.
+fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
 }
 
 /// What a session left behind.
@@ -156,6 +227,10 @@ pub struct Outcome {
     pub session_id: Option<i64>,
     /// Why the session is not (fully) in the history.
     pub store_error: Option<String>,
+    /// How fast it ran.
+    pub speed: SpeedSummary,
+    /// A picture of each moment a warning came up.
+    pub thumbnails: Vec<Thumbnail>,
 }
 
 /// A frame with the moment it left the source.
@@ -288,8 +363,7 @@ impl LivePipeline {
         self.slot.ready.notify_all();
     }
 
-    /// Turns spoken cues and tones off or on; the saved audio settings
-    /// remember it for the next session.
+    /// Turns spoken cues and tones off or on (the caller saves the choice).
     pub fn set_muted(&self, muted: bool) {
         self.control.muted.store(muted, Ordering::Relaxed);
     }
@@ -449,8 +523,9 @@ impl SessionClock {
     }
 }
 
-/// Turns one frame's feedback into a timeline sample.
-fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
+/// Turns one frame's feedback into a timeline sample (what the history
+/// keeps per frame). `holds` counts finished holds per side across calls.
+pub fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
     let mut rom = [None, None];
     for event in &fb.events {
         let (side, peak) = match event {
@@ -510,11 +585,18 @@ struct Inference {
     coached_frames: u64,
     stats: Stats,
     last_done: Option<Instant>,
+    first_done: Option<Instant>,
+    latencies_ms: Vec<f64>,
+    model_times_ms: Vec<f64>,
+    /// The slot's drop counter when coaching began.
+    dropped_before: u64,
+    dropped_now: u64,
+    thumbnails: Vec<Thumbnail>,
+    last_cue: Option<String>,
     /// Turns feedback into spoken cues, counts and tones.
     announcer: Announcer,
     /// Plays them on its own thread; never blocks this one.
     player: Player,
-    audio_settings: AudioSettings,
 }
 
 impl Inference {
@@ -526,7 +608,7 @@ impl Inference {
     ) -> Inference {
         let coach = Coach::new(&config.exercise);
         let session = Session::new(&config.exercise);
-        let audio_settings = AudioSettings::load_or_default();
+        let audio_settings = config.audio.sanitized();
         control.muted.store(audio_settings.muted, Ordering::Relaxed);
         let player = Player::start(&audio_settings);
         let announcer = Announcer::new(&config.exercise, audio_settings.clone());
@@ -547,23 +629,24 @@ impl Inference {
             coached_frames: 0,
             stats: Stats::default(),
             last_done: None,
+            first_done: None,
+            latencies_ms: Vec::new(),
+            model_times_ms: Vec::new(),
+            dropped_before: 0,
+            dropped_now: 0,
+            thumbnails: Vec::new(),
+            last_cue: None,
             announcer,
             player,
-            audio_settings,
         }
     }
 
-    /// Speaks what the feedback calls for, following the window's mute switch.
+    /// Speaks what the feedback calls for, following the window's mute switch
+    /// (the window saves the choice).
     fn announce(&mut self, feedback: &Feedback) {
         let muted = self.control.muted.load(Ordering::Relaxed);
         if muted != self.player.is_muted() {
             self.player.set_muted(muted);
-            self.audio_settings.muted = muted;
-            if let Some(path) = AudioSettings::default_path()
-                && let Err(e) = self.audio_settings.save(&path)
-            {
-                crate::audio::warn_once(&format!("cannot save the sound settings: {e}"));
-            }
         }
         self.player.play_all(self.announcer.step(feedback));
     }
@@ -601,6 +684,11 @@ impl Inference {
             };
             match item {
                 SlotItem::Frame(captured) => {
+                    let dropped = slot.dropped.load(Ordering::Relaxed);
+                    if self.first_done.is_none() {
+                        self.dropped_before = dropped;
+                    }
+                    self.dropped_now = dropped;
                     if control.paused.load(Ordering::Relaxed) {
                         self.flush_store();
                         self.send(Update {
@@ -643,6 +731,10 @@ impl Inference {
         self.announce(&feedback);
         let sample = sample_of(t_s, &feedback, &mut self.holds);
         self.record(&sample);
+        if sample.cue.is_some() && sample.cue != self.last_cue {
+            self.keep_picture(t_s, sample.cue.clone(), &captured.frame.image, &smooth);
+        }
+        self.last_cue.clone_from(&sample.cue);
         self.samples.push(sample);
         self.coached_frames += 1;
 
@@ -659,9 +751,12 @@ impl Inference {
             }
         }
         self.last_done = Some(now);
+        self.first_done.get_or_insert(now);
         self.stats.latency_ms = captured.at.elapsed().as_secs_f64() * 1000.0;
         self.stats.inference_ms = timings.total_ms();
-        self.stats.dropped_frames = 0;
+        self.stats.dropped_frames = self.dropped_now.saturating_sub(self.dropped_before);
+        self.latencies_ms.push(self.stats.latency_ms);
+        self.model_times_ms.push(self.stats.inference_ms);
         let status = if self.control.paused.load(Ordering::Relaxed) {
             Status::Paused
         } else {
@@ -674,8 +769,26 @@ impl Inference {
             stats: self.stats,
             status,
             store_error: self.store_error.clone(),
+            audio_problem: self.player.problem(),
         });
         Ok(())
+    }
+
+    /// Keeps a small picture of the moment a warning came up (for the summary).
+    fn keep_picture(&mut self, t_s: f64, cue: Option<String>, image: &RgbImage, pose: &PoseFrame) {
+        let Some(cue) = cue else { return };
+        if self.thumbnails.len() >= MAX_THUMBNAILS {
+            return;
+        }
+        // A picture that cannot be encoded only loses the picture.
+        let Ok(jpeg) = pose::draw::thumbnail_jpeg(image, &pose.people, THUMBNAIL_SIDE) else {
+            return;
+        };
+        let thumb = Thumbnail { t_s, cue, jpeg };
+        if let Some(rec) = self.recorder.as_mut() {
+            rec.push_thumbnail(thumb.clone());
+        }
+        self.thumbnails.push(thumb);
     }
 
     /// Writes a sample to the history, opening the session on the first one
@@ -734,11 +847,23 @@ impl Inference {
             None => None,
         };
         let report = (self.coached_frames > 0).then(|| self.session.finish());
+        let wall_s = match (self.first_done, self.last_done) {
+            (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+            _ => 0.0,
+        };
+        let speed = SpeedSummary::of(
+            &self.latencies_ms,
+            &self.model_times_ms,
+            wall_s,
+            self.dropped_now.saturating_sub(self.dropped_before),
+        );
         Outcome {
             samples: self.samples,
             report,
             session_id,
             store_error: self.store_error,
+            speed,
+            thumbnails: self.thumbnails,
         }
     }
 }
@@ -768,6 +893,19 @@ mod tests {
     }
 
     #[test]
+    fn speed_figures_use_nearest_rank_percentiles() {
+        let lat: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = SpeedSummary::of(&lat, &[5.0, 7.0, 6.0], 9.9, 3);
+        assert_eq!(s.frames, 100);
+        assert!((s.fps - 10.0).abs() < 1e-9);
+        assert!((s.latency_p50_ms - 50.0).abs() < 1e-9);
+        assert!((s.latency_p95_ms - 95.0).abs() < 1e-9);
+        assert!((s.inference_p50_ms - 6.0).abs() < 1e-9);
+        assert!(SpeedSummary::of(&[], &[], 0.0, 0).fps.abs() < f64::EPSILON);
+        assert!(s.to_string().contains("10.0 fps"));
+    }
+
+    #[test]
     fn session_time_never_goes_back() {
         let mut clock = SessionClock::default();
         assert!((clock.at(5.0) - 0.0).abs() < 1e-9);
@@ -793,6 +931,7 @@ mod tests {
                 model: "movenet-thunder".to_owned(),
                 exercise,
                 db_path: Some(dir.path().join("h.sqlite3")),
+                audio: AudioSettings::default(),
             },
             Arc::new(|| {}),
         )

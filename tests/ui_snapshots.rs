@@ -12,19 +12,23 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::{Harness, SnapshotOptions};
 
+use formcoach::audio::{AudioSettings, AudioStatus};
 use formcoach::coach::{Catalogue, Coach, Exercise, Feedback, Severity};
-use formcoach::live::{Stats, Status, Update};
+use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit, sample_of};
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
+use formcoach::pose::draw::thumbnail_jpeg;
 use formcoach::session::read_track;
 use formcoach::source::camera::CameraInfo;
-use formcoach::store::{NewSession, Recorder, Sample, Store};
+use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
 use formcoach::ui::live::LiveView;
 use formcoach::ui::picker::PickerView;
+use formcoach::ui::reminder::{Reminder, ReminderCommand};
+use formcoach::ui::settings::{Settings, SettingsCommand, SettingsView};
 use formcoach::ui::summary::SummaryView;
 
 const SIZE: [f32; 2] = [1280.0, 760.0];
@@ -117,6 +121,7 @@ fn live_view(ex: Exercise, pose: PoseFrame, fb: Feedback) -> LiveView {
         },
         status: Status::Running,
         store_error: None,
+        audio_problem: None,
     });
     view
 }
@@ -196,14 +201,14 @@ fn live_view_with_a_warning() {
     harness.get_by_label("Pause (Space)");
 }
 
+/// A made-up timeline for the history screen: three weeks of one exercise.
 fn samples() -> Vec<Sample> {
     (0..300)
         .map(|i| {
             let t_s = f64::from(i) * 0.1;
             let seen = !(120..150).contains(&i);
-            let cue = ((60..80).contains(&i) || (200..215).contains(&i)).then(|| {
-                "Keep your eyes level; slide your head back instead of nodding.".to_owned()
-            });
+            let cue = ((60..80).contains(&i) || (200..215).contains(&i))
+                .then(|| "Keep your hips still while you turn.".to_owned());
             let rep_end = i % 30 == 29;
             Sample {
                 t_s,
@@ -222,15 +227,41 @@ fn samples() -> Vec<Sample> {
         .collect()
 }
 
+/// A recorded track with faults coached the way the pipeline does it: the
+/// timeline samples and a picture of each moment a warning came up.
+fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thumbnail>) {
+    let mut smoother = Smoother::default();
+    let mut coach = Coach::new(ex);
+    let mut holds = [0; 2];
+    let (mut samples, mut thumbs) = (Vec::new(), Vec::new());
+    let mut last_cue: Option<String> = None;
+    for f in frames {
+        let smooth = smoother.smooth(f);
+        let fb = coach.step(&smooth);
+        let sample = sample_of(f.t.unwrap_or(0.0), &fb, &mut holds);
+        if let Some(cue) = sample.cue.clone().filter(|c| last_cue.as_ref() != Some(c)) {
+            let jpeg =
+                thumbnail_jpeg(&frame_image(&smooth), &smooth.people, THUMBNAIL_SIDE).unwrap();
+            thumbs.push(Thumbnail {
+                t_s: sample.t_s,
+                cue,
+                jpeg,
+            });
+        }
+        last_cue.clone_from(&sample.cue);
+        samples.push(sample);
+    }
+    (samples, thumbs)
+}
+
 #[test]
 fn summary() {
-    let view = SummaryView::new(
-        "Seated trunk rotation".to_owned(),
-        true,
-        "deg".to_owned(),
-        samples(),
-    );
-    assert_eq!(view.summary.left.reps, 10);
+    let ex = exercise("thread-the-needle");
+    let (samples, thumbs) = coached_session(&ex, &track("thread-the-needle", "faults"));
+    assert!(!thumbs.is_empty(), "the faults track should raise warnings");
+    let view = SummaryView::new(ex.name.clone(), ex.sided(), rom_unit(&ex), samples)
+        .with_thumbnails(thumbs);
+    assert!(view.summary.left.reps + view.summary.left.holds > 0);
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, v: &mut SummaryView| {
             let _ = v.ui(ui);
@@ -238,7 +269,8 @@ fn summary() {
         view,
     );
     harness.run();
-    harness.get_by_label_contains("that time was not judged");
+    harness.get_by_label_contains("When the cues came up");
+    harness.get_by_label_contains("exports leave them out");
     snap(&mut harness, "summary");
 }
 
@@ -294,4 +326,81 @@ fn safety_notice() {
     harness.run();
     assert!(*harness.state());
     snap(&mut harness, "safety");
+}
+
+#[test]
+fn settings_say_why_there_is_no_sound() {
+    let status = AudioStatus {
+        device: Some(Err(
+            "no sound output (no default output device); coaching goes on in text".to_owned(),
+        )),
+        speech: Some(Ok("espeak-ng".to_owned())),
+        voice: Some(
+            "the speech engine espeak-ng has no voice `klingon`; using its default voice"
+                .to_owned(),
+        ),
+    };
+    let voices = vec![
+        ("en-gb".to_owned(), "English (Great Britain) (M)".to_owned()),
+        ("en-us".to_owned(), "English (America) (M)".to_owned()),
+    ];
+    let view = SettingsView::with_status(
+        Settings::default(),
+        AudioSettings::default(),
+        status,
+        voices,
+    );
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut (SettingsView, Option<SettingsCommand>)| {
+            if let Some(c) = v.0.ui(ui) {
+                v.1 = Some(c);
+            }
+        },
+        (view, None),
+    );
+    harness.run();
+    harness.get_by_label_contains("No sound output");
+    harness.get_by_label_contains("has no voice `klingon`");
+    harness.get_by_label_contains("Spoken cues by espeak-ng");
+    // Without a device there is nothing to play a sample on.
+    assert!(
+        harness
+            .get_by_label("Play a sample")
+            .accesskit_node()
+            .is_disabled()
+    );
+    snap(&mut harness, "settings");
+    // Turning the voice off is a change the app saves.
+    harness
+        .get_by_label("Speak cues, counts and countdowns")
+        .click();
+    harness.run();
+    assert!(!harness.state().0.audio.voice_on);
+    assert_eq!(harness.state().1, Some(SettingsCommand::Changed));
+}
+
+#[test]
+fn desk_reset_reminder_over_the_picker() {
+    let (cat, _) = Catalogue::builtin();
+    let picker = PickerView::new(cat.iter().cloned().collect(), None, Ok(Vec::new()));
+    let mut reminder = Reminder::new();
+    reminder.tick(0.0, 3600.0, true, false);
+    assert!(reminder.tick(3600.0, 3600.0, true, false));
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, s: &mut (PickerView, Reminder, Option<ReminderCommand>)| {
+            if s.1.due()
+                && let Some(c) = Reminder::ui(ui, 60)
+            {
+                s.2 = Some(c);
+            }
+            let _ = s.0.ui(ui);
+        },
+        (picker, reminder, None),
+    );
+    harness.run();
+    harness.get_by_label_contains("60 minutes at the computer");
+    snap(&mut harness, "reminder");
+    harness.get_by_label("Start the desk reset").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(ReminderCommand::Start));
 }

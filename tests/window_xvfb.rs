@@ -191,10 +191,23 @@ fn window_runs_a_video_and_keeps_the_session() {
             .find(|(status, n)| *status == SessionStatus::Finished && *n > 0)
     });
     run.screenshot(&shots.join("summary.png"));
+    // The speed line the window prints per session (what speed checks read).
+    let speed = wait_for(Duration::from_secs(10), || {
+        let log = run.log();
+        log.lines()
+            .find(|l| l.contains("frames coached at"))
+            .map(str::to_owned)
+    });
     run.kill("-TERM");
     assert!(
         finished.is_some(),
         "no finished session; log:\n{}",
+        run.log()
+    );
+    let speed = speed.unwrap_or_default();
+    assert!(
+        speed.starts_with(&format!("formcoach: {EXERCISE}: ")) && speed.contains("fps"),
+        "no speed line; log:\n{}",
         run.log()
     );
 

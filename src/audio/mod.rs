@@ -19,7 +19,7 @@ pub mod speech;
 pub mod tones;
 
 pub use cues::{Announcer, BreathingMode, breathing_mode};
-pub use output::Player;
+pub use output::{AudioStatus, Player};
 pub use render::{RenderSummary, Span, mix, render_session, render_session_wav, write_wav};
 pub use speech::{Speech, SpeechEngine};
 pub use tones::ToneKind;
@@ -165,9 +165,14 @@ impl AudioSettings {
         s.voice = s.voice.take().filter(|v| !v.trim().is_empty());
     }
 
-    /// Where the settings live by default (`audio.toml` in the config folder).
+    /// Where the settings live by default: `audio.toml` in `FORMCOACH_DATA_DIR`
+    /// when that is set (tests and portable installs keep everything in one
+    /// folder), else in the platform's config folder.
     #[must_use]
     pub fn default_path() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("FORMCOACH_DATA_DIR").filter(|v| !v.is_empty()) {
+            return Some(PathBuf::from(dir).join("audio.toml"));
+        }
         directories::ProjectDirs::from("", "", "formcoach")
             .map(|d| d.config_dir().join("audio.toml"))
     }

@@ -33,11 +33,37 @@ struct Shared {
     device: AtomicBool,
     speech: AtomicBool,
     problem: Mutex<Option<String>>,
+    status: Mutex<AudioStatus>,
+}
+
+/// What the audio thread found when it started, worded for the settings
+/// screen. `None` fields are not known yet (the thread is still starting).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudioStatus {
+    /// `Ok(())` when a sound device is open, else why not.
+    pub device: Option<Result<(), String>>,
+    /// The speech engine's name, or why there is none.
+    pub speech: Option<Result<String, String>>,
+    /// Set when the chosen voice is unknown and the default speaks instead.
+    pub voice: Option<String>,
+}
+
+impl AudioStatus {
+    /// Whether the thread has finished looking for the engine and the device.
+    #[must_use]
+    pub fn settled(&self) -> bool {
+        self.device.is_some() && self.speech.is_some()
+    }
 }
 
 impl Shared {
     fn volume(&self) -> f32 {
         f32::from_bits(self.volume.load(Ordering::Relaxed))
+    }
+    fn set_status(&self, f: impl FnOnce(&mut AudioStatus)) {
+        if let Ok(mut st) = self.status.lock() {
+            f(&mut st);
+        }
     }
     fn report(&self, e: &AudioError) {
         warn_once(&e.to_string());
@@ -165,6 +191,16 @@ impl Player {
     pub fn problem(&self) -> Option<String> {
         self.shared.problem.lock().ok().and_then(|p| p.clone())
     }
+
+    /// Device, engine and voice as found (for the settings screen).
+    #[must_use]
+    pub fn status(&self) -> AudioStatus {
+        self.shared
+            .status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for Player {
@@ -205,26 +241,48 @@ fn buffer(samples: &[f32]) -> rodio::buffer::SamplesBuffer {
     rodio::buffer::SamplesBuffer::new(ch, sr, samples.to_vec())
 }
 
-fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Shared) {
+fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Arc<Shared>) {
     // Opened even with the voice off: the announcer decides what is said, and
     // the voice may be turned on mid-session.
     let speech = match Speech::open(settings.voice.as_deref(), settings.rate_wpm) {
         Ok(s) => {
             shared.speech.store(true, Ordering::Relaxed);
+            shared.set_status(|st| {
+                st.speech = Some(Ok(s.engine().name()));
+                st.voice = s.voice_problem().map(ToString::to_string);
+            });
             Some(s.with_disk_cache(Speech::default_cache_dir()))
         }
         Err(e) => {
             shared.report(&e);
+            shared.set_status(|st| st.speech = Some(Err(e.to_string())));
             None
         }
     };
-    let mut sink = match rodio::DeviceSinkBuilder::open_default_sink() {
+    // Our own error callback: rodio's default prints every failed period,
+    // which floods the terminal when a device goes away mid-session.
+    let on_error = {
+        let shared = shared.clone();
+        move |e: rodio::CpalError| {
+            let e = AudioError::NoDevice(format!("the sound output stopped: {e}"));
+            warn_once(&e.to_string());
+            shared.device.store(false, Ordering::Relaxed);
+            shared.set_status(|st| st.device = Some(Err(e.to_string())));
+        }
+    };
+    let opened = rodio::DeviceSinkBuilder::from_default_device()
+        .map(|b| b.with_error_callback(on_error))
+        .and_then(|b| b.open_sink_or_fallback());
+    let mut sink = match opened {
         Ok(s) => s,
         Err(e) => {
-            shared.report(&AudioError::NoDevice(e.to_string()));
+            let e = AudioError::NoDevice(e.to_string());
+            shared.report(&e);
+            shared.set_status(|st| st.device = Some(Err(e.to_string())));
             return;
         }
     };
+    shared.set_status(|st| st.device = Some(Ok(())));
     sink.log_on_drop(false);
     let mut lanes = Lanes {
         speech: rodio::Player::connect_new(sink.mixer()),

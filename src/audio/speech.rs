@@ -84,6 +84,25 @@ impl SpeechEngine {
         })
     }
 
+    /// Voices this engine offers for `language` (such as `en`), as
+    /// (id to pass back, label to show). Empty when the engine cannot list
+    /// them; a voice name can still be typed in.
+    #[must_use]
+    pub fn voices(&self, language: &str) -> Vec<(String, String)> {
+        let SpeechEngine::Espeak(program) = self else {
+            return Vec::new();
+        };
+        let Ok(out) = Command::new(program)
+            .arg(format!("--voices={language}"))
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+        else {
+            return Vec::new();
+        };
+        parse_espeak_voices(&String::from_utf8_lossy(&out.stdout))
+    }
+
     /// Speaks `text` into the WAV file `out`.
     fn render_to(
         &self,
@@ -166,6 +185,30 @@ impl SpeechEngine {
     }
 }
 
+/// Reads `espeak-ng --voices` output: a header, then columns priority,
+/// language, age/gender, voice name, file. The language code is what `-v`
+/// takes; voices that share one are told apart by their file.
+fn parse_espeak_voices(text: &str) -> Vec<(String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (lang, gender, name, file) =
+                (cols.get(1)?, cols.get(2)?, cols.get(3)?, cols.get(4)?);
+            // MBROLA voices need extra data files most installs lack.
+            if file.starts_with("mb/") {
+                return None;
+            }
+            let id = (*lang).to_owned();
+            seen.insert(id.clone()).then(|| {
+                let who = gender.rsplit('/').next().unwrap_or("-");
+                (id, format!("{} ({who})", name.replace('_', " ")))
+            })
+        })
+        .collect()
+}
+
 /// Finds an executable on `PATH`.
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -187,6 +230,8 @@ pub struct Speech {
     rate_wpm: u32,
     memory: Mutex<HashMap<String, Arc<[f32]>>>,
     disk: Option<PathBuf>,
+    /// Set when the voice asked for was unknown and the default is used.
+    voice_problem: Option<AudioError>,
 }
 
 impl Speech {
@@ -209,21 +254,28 @@ impl Speech {
             rate_wpm,
             memory: Mutex::new(HashMap::new()),
             disk: None,
+            voice_problem: None,
         };
         if let Err(e) = speech.synthesize("OK") {
             let Some(v) = speech.voice.take() else {
                 return Err(e);
             };
             speech.synthesize("OK")?;
-            super::warn_once(
-                &AudioError::UnknownVoice {
-                    engine: speech.engine.name(),
-                    voice: v,
-                }
-                .to_string(),
-            );
+            let problem = AudioError::UnknownVoice {
+                engine: speech.engine.name(),
+                voice: v,
+            };
+            super::warn_once(&problem.to_string());
+            speech.voice_problem = Some(problem);
         }
         Ok(speech)
+    }
+
+    /// Why the voice asked for is not the one speaking, if it is not (for the
+    /// settings screen).
+    #[must_use]
+    pub fn voice_problem(&self) -> Option<&AudioError> {
+        self.voice_problem.as_ref()
     }
 
     /// Also keeps rendered phrases in `dir` (created when needed).
@@ -461,6 +513,45 @@ mod tests {
                 None
             }
         }
+    }
+
+    #[test]
+    fn espeak_voice_lists_are_read_without_mbrola_or_repeats() {
+        let text =
+            "Pty Language       Age/Gender VoiceName          File                 Other Languages
+ 2  en-gb           --/M      English_(Great_Britain) gmw/en               (en 2)
+ 3  en-uk           --/M      english-mb-en1     mb/mb-en1            (en-gb 3)(en 2)
+ 2  en-us           --/M      English_(America)  gmw/en-US            (en 3)
+ 5  en-us           --/F      us-mbrola-1        mb/mb-us1            (en 8)
+ 5  en-us           --/M      other-us           gmw/en-US-x          (en 9)
+ garbage
+";
+        let v = parse_espeak_voices(text);
+        assert_eq!(
+            v,
+            vec![
+                ("en-gb".to_owned(), "English (Great Britain) (M)".to_owned()),
+                ("en-us".to_owned(), "English (America) (M)".to_owned()),
+            ]
+        );
+        assert!(parse_espeak_voices("").is_empty());
+    }
+
+    #[test]
+    fn an_unknown_voice_falls_back_and_says_so() {
+        let Ok(engine) = SpeechEngine::detect() else {
+            eprintln!("skipping: no speech engine (install espeak-ng)");
+            return;
+        };
+        let s = Speech::with_engine(engine.clone(), Some("xx-no-such-voice"), 165).unwrap();
+        assert!(s.voice().is_none());
+        let why = s
+            .voice_problem()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(why.contains("xx-no-such-voice"), "{why}");
+        let ok = Speech::with_engine(engine, None, 165).unwrap();
+        assert!(ok.voice_problem().is_none());
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub const BONES: [(Joint, Joint); 22] = [
     (Joint::RightWrist, Joint::RightIndex),
 ];
 
-/// Colour-blind-safe colours (Okabe-Ito): the person's left in orange, right in
-/// sky blue, the midline in yellow.
+/// Colour-blind-safe colours (colour-universal-design palette): the person's
+/// left in orange, right in sky blue, the midline in yellow.
 const LEFT: [u8; 3] = [230, 159, 0];
 const RIGHT: [u8; 3] = [86, 180, 233];
 const MIDDLE: [u8; 3] = [240, 228, 66];
@@ -99,6 +99,39 @@ pub fn draw_people(image: &image::RgbImage, people: &[Person]) -> RgbaImage {
     canvas.0
 }
 
+/// A small JPEG of `image` with `people` drawn over it, at most `max_side`
+/// pixels on its longer side: the summary's picture of the moment a warning
+/// came up. Shrinks first and draws after, so lines stay crisp and the cost
+/// stays small (a few milliseconds, once per warning).
+pub fn thumbnail_jpeg(
+    image: &image::RgbImage,
+    people: &[Person],
+    max_side: u32,
+) -> Result<Vec<u8>, image::ImageError> {
+    let (w, h) = image.dimensions();
+    let scale = (max_side.max(1) as f32 / w.max(h).max(1) as f32).min(1.0);
+    let (tw, th) = (
+        ((w as f32 * scale).round() as u32).max(1),
+        ((h as f32 * scale).round() as u32).max(1),
+    );
+    let small = image::imageops::thumbnail(image, tw, th);
+    let scaled: Vec<Person> = people
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            for k in &mut p.keypoints {
+                k.x *= tw as f32 / w.max(1) as f32;
+                k.y *= th as f32 / h.max(1) as f32;
+            }
+            p
+        })
+        .collect();
+    let drawn = image::DynamicImage::ImageRgba8(draw_people(&small, &scaled)).to_rgb8();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&drawn)?;
+    Ok(jpeg)
+}
+
 fn thick_line(
     canvas: &mut Blend<RgbaImage>,
     from: (f32, f32),
@@ -149,5 +182,36 @@ mod tests {
         let faded = out.get_pixel(50, 80).0;
         assert!(bright[0] > faded[0] + 50, "{bright:?} vs {faded:?}");
         assert_eq!(out.get_pixel(50, 50).0[..3], [0, 0, 0]);
+    }
+
+    #[test]
+    fn thumbnails_are_small_jpegs_with_the_skeleton_where_the_person_was() {
+        let img = image::RgbImage::new(1280, 720);
+        let kp = |joint, x, y| Keypoint {
+            joint,
+            x,
+            y,
+            score: 0.9,
+        };
+        let person = Person {
+            score: 0.9,
+            keypoints: vec![
+                kp(Joint::LeftShoulder, 200.0, 360.0),
+                kp(Joint::LeftElbow, 1000.0, 360.0),
+            ],
+            world: None,
+        };
+        let jpeg = thumbnail_jpeg(&img, &[person], 192).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]));
+        assert!(jpeg.len() < 20_000, "{} bytes", jpeg.len());
+        let back = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+        assert_eq!(back.dimensions(), (192, 108));
+        // The bone runs along the middle row (scaled to 192 wide); above it is dark.
+        assert!(
+            back.get_pixel(96, 54).0[0] > 150,
+            "{:?}",
+            back.get_pixel(96, 54)
+        );
+        assert!(back.get_pixel(96, 20).0[0] < 40);
     }
 }

@@ -59,7 +59,31 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     // 2: the history screen reads samples per session.
     "CREATE INDEX samples_by_session ON samples (session_id, t_s);",
+    // 3: a small picture of the moment each warning came up.
+    "CREATE TABLE thumbnails (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        t_s REAL NOT NULL,
+        cue TEXT NOT NULL,
+        jpeg BLOB NOT NULL
+    );
+    CREATE INDEX thumbnails_by_session ON thumbnails (session_id, t_s);",
 ];
+
+/// Most warning pictures kept per session: enough for every distinct moment
+/// of a long set without letting one bad session fill the disk.
+pub const MAX_THUMBNAILS: usize = 40;
+
+/// A small JPEG of the moment a warning came up. Kept in the history file
+/// only; exports leave pictures out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thumbnail {
+    /// Session seconds.
+    pub t_s: f64,
+    /// The warning shown.
+    pub cue: String,
+    /// JPEG bytes.
+    pub jpeg: Vec<u8>,
+}
 
 /// What can go wrong with the history file.
 #[derive(Debug, thiserror::Error)]
@@ -469,6 +493,10 @@ impl Store {
             .execute("DELETE FROM samples WHERE session_id = ?1", [id])
             .and_then(|_| {
                 self.conn
+                    .execute("DELETE FROM thumbnails WHERE session_id = ?1", [id])
+            })
+            .and_then(|_| {
+                self.conn
                     .execute("DELETE FROM sessions WHERE id = ?1", [id])
             })
             .map(|_| ())
@@ -537,6 +565,23 @@ impl Store {
                 cue: r.get(8)?,
                 rom_left: r.get(9)?,
                 rom_right: r.get(10)?,
+            })
+        })
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| self.err(e))
+    }
+
+    /// One session's warning pictures, in time order.
+    pub fn thumbnails(&self, session_id: i64) -> Result<Vec<Thumbnail>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT t_s, cue, jpeg FROM thumbnails WHERE session_id = ?1 ORDER BY t_s")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([session_id], |r| {
+            Ok(Thumbnail {
+                t_s: r.get(0)?,
+                cue: r.get(1)?,
+                jpeg: r.get(2)?,
             })
         })
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
@@ -620,6 +665,8 @@ pub struct Recorder {
     path: PathBuf,
     session_id: i64,
     pending: Vec<Sample>,
+    pending_thumbnails: Vec<Thumbnail>,
+    thumbnails_kept: usize,
     last_commit_t_s: Option<f64>,
 }
 
@@ -656,6 +703,8 @@ impl Recorder {
             path: path.to_path_buf(),
             session_id,
             pending: Vec::new(),
+            pending_thumbnails: Vec::new(),
+            thumbnails_kept: 0,
             last_commit_t_s: None,
         })
     }
@@ -680,9 +729,20 @@ impl Recorder {
         Ok(())
     }
 
+    /// Adds a warning picture (committed with the next samples); beyond
+    /// [`MAX_THUMBNAILS`] they are dropped. Returns whether it was kept.
+    pub fn push_thumbnail(&mut self, thumbnail: Thumbnail) -> bool {
+        if self.thumbnails_kept >= MAX_THUMBNAILS {
+            return false;
+        }
+        self.thumbnails_kept += 1;
+        self.pending_thumbnails.push(thumbnail);
+        true
+    }
+
     /// Commits everything buffered.
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.pending_thumbnails.is_empty() {
             return Ok(());
         }
         let classify = |e| StoreError::classify(&self.path, e);
@@ -712,9 +772,19 @@ impl Recorder {
                 ])
                 .map_err(classify)?;
             }
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO thumbnails (session_id, t_s, cue, jpeg) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(classify)?;
+            for t in &self.pending_thumbnails {
+                stmt.execute(params![self.session_id, t.t_s, t.cue, t.jpeg])
+                    .map_err(classify)?;
+            }
         }
         tx.commit().map_err(classify)?;
         self.pending.clear();
+        self.pending_thumbnails.clear();
         Ok(())
     }
 
@@ -807,6 +877,33 @@ mod tests {
         assert!(2.4 - last <= COMMIT_EVERY_S + 1e-9, "last kept {last}");
         store.mark_recovered(open[0].id).unwrap();
         assert!(store.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn warning_pictures_are_kept_capped_and_deleted_with_their_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut rec = Recorder::start(&path, &meta("chin-tuck")).unwrap();
+        for i in 0..(MAX_THUMBNAILS + 5) {
+            let kept = rec.push_thumbnail(Thumbnail {
+                t_s: i as f64,
+                cue: "Keep your chin level".into(),
+                jpeg: vec![0xFF, 0xD8, i as u8],
+            });
+            assert_eq!(kept, i < MAX_THUMBNAILS);
+        }
+        rec.push(sample(0.0, true, 0, None)).unwrap();
+        let id = rec.finish().unwrap();
+        let store = Store::open(&path).unwrap();
+        let thumbs = store.thumbnails(id).unwrap();
+        assert_eq!(thumbs.len(), MAX_THUMBNAILS);
+        assert_eq!(thumbs[3].jpeg, vec![0xFF, 0xD8, 3]);
+        // Pictures stay on this machine: exports carry none of their bytes.
+        let mut json = Vec::new();
+        store.export_json(&mut json).unwrap();
+        assert!(!String::from_utf8_lossy(&json).contains("jpeg"));
+        store.delete(id).unwrap();
+        assert!(store.thumbnails(id).unwrap().is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::audio::AudioSettings;
 use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
 use crate::store::{Store, StoreError};
@@ -11,8 +12,9 @@ use crate::store::{Store, StoreError};
 use super::history::{HistoryCommand, HistoryView};
 use super::live::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
+use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
 use super::safety::SafetyView;
-use super::settings::Settings;
+use super::settings::{Settings, SettingsCommand, SettingsView};
 use super::summary::{SummaryCommand, SummaryView};
 use super::{WindowOptions, format_unix};
 
@@ -29,6 +31,8 @@ pub enum Screen {
     Summary(SummaryView),
     /// All sessions.
     History(HistoryView),
+    /// Settings.
+    Settings(Box<SettingsView>),
 }
 
 /// Something to do after this frame's drawing.
@@ -39,12 +43,18 @@ enum Command {
     Live(LiveCommand),
     Summary(SummaryCommand),
     History(HistoryCommand),
+    Settings(SettingsCommand),
+    Reminder(ReminderCommand),
 }
 
 /// The whole window.
 pub struct FormcoachApp {
     ctx: egui::Context,
     settings: Settings,
+    audio: AudioSettings,
+    /// Why the sound settings could not be read or saved.
+    audio_notice: Option<String>,
+    reminder: Reminder,
     store: Option<Store>,
     exercises: Vec<Exercise>,
     picker: PickerView,
@@ -86,6 +96,18 @@ impl FormcoachApp {
             }
         };
         let mut settings = Settings::load(store.as_ref());
+        let (audio, audio_notice) = match AudioSettings::default_path() {
+            Some(path) => match AudioSettings::load(&path) {
+                Ok(a) => (a, None),
+                Err(e) => (
+                    AudioSettings::default(),
+                    Some(format!(
+                        "The sound settings could not be read ({e}); using the defaults."
+                    )),
+                ),
+            },
+            None => (AudioSettings::default(), None),
+        };
         if let Some(model) = options.model.clone() {
             settings.model = model;
         }
@@ -121,6 +143,9 @@ impl FormcoachApp {
         let mut app = FormcoachApp {
             ctx: ctx.clone(),
             settings,
+            audio,
+            audio_notice,
+            reminder: Reminder::new(),
             store,
             exercises,
             picker,
@@ -149,6 +174,18 @@ impl FormcoachApp {
         }
     }
 
+    /// Saves the sound settings; a failure is kept for the settings screen.
+    fn save_audio(&mut self) {
+        let Some(path) = AudioSettings::default_path() else {
+            return;
+        };
+        self.audio_notice = self.audio.save(&path).err().map(|e| {
+            format!(
+                "The sound settings could not be saved ({e}); they last until formcoach closes."
+            )
+        });
+    }
+
     fn start(&mut self, exercise_id: &str, source: &SourceSpec) {
         let Some(exercise) = self.exercises.iter().find(|e| e.id == exercise_id).cloned() else {
             self.picker.notice = Some(format!(
@@ -168,11 +205,13 @@ impl FormcoachApp {
             model: self.settings.model.clone(),
             exercise: exercise.clone(),
             db_path,
+            audio: self.audio.clone(),
         };
         match LivePipeline::start(config, Arc::new(move || ctx.request_repaint())) {
             Ok(pipeline) => {
                 let mut view = LiveView::new(exercise, source.label());
                 view.show_stats = self.settings.show_stats;
+                view.muted = self.audio.muted;
                 if self.store.as_ref().is_none_or(Store::read_only) {
                     view.store_note = Some("the history file is not writable".to_owned());
                 }
@@ -198,6 +237,15 @@ impl FormcoachApp {
             _ => None,
         };
         let outcome = pipeline.stop();
+        if outcome.speed.frames > 0 {
+            // One line per session on stderr: what `--video` checks measure.
+            eprintln!("formcoach: {}: {}", view.exercise.id, outcome.speed);
+        }
+        if view.exercise.id == DESK_RESET_ID && outcome.speed.frames > 0 {
+            let now = self.ctx.input(|i| i.time);
+            self.reminder
+                .restart(now, f64::from(self.settings.reminder_every_min) * 60.0);
+        }
         if outcome.samples.is_empty() {
             self.picker.notice = Some(failed.unwrap_or_else(|| {
                 "Nothing was recorded: the session ended before the first picture was coached."
@@ -212,7 +260,11 @@ impl FormcoachApp {
             view.exercise.sided(),
             unit,
             outcome.samples,
-        );
+        )
+        .with_thumbnails(outcome.thumbnails);
+        if self.settings.show_stats {
+            summary.speed = Some(format!("Speed: {}.", outcome.speed));
+        }
         if let Some(why) = outcome.store_error {
             summary.notes.push(format!(
                 "This session could not be saved in the history: {why}"
@@ -253,6 +305,7 @@ impl FormcoachApp {
             .find(|s| s.id == id)
             .ok_or(StoreError::NotFound(id))?;
         let samples = store.samples(id)?;
+        let thumbnails = store.thumbnails(id)?;
         let sided = self
             .exercises
             .iter()
@@ -267,7 +320,8 @@ impl FormcoachApp {
             sided,
             record.meta.rom_unit,
             samples,
-        );
+        )
+        .with_thumbnails(thumbnails);
         if record.status != crate::store::SessionStatus::Finished {
             view.notes.push(
                 "This session did not end normally; this is what was recorded until it stopped."
@@ -316,8 +370,39 @@ impl FormcoachApp {
             }
             Command::Live(LiveCommand::Stop) => self.stop_live(),
             Command::Live(LiveCommand::ToggleMute) => {
-                if let Some((_, pipeline)) = &self.live {
-                    pipeline.set_muted(!pipeline.muted());
+                self.audio.muted = !self.audio.muted;
+                if let Some((view, pipeline)) = &mut self.live {
+                    pipeline.set_muted(self.audio.muted);
+                    view.muted = self.audio.muted;
+                }
+                self.save_audio();
+            }
+            Command::Settings(SettingsCommand::Back) => self.screen = Screen::Picker,
+            Command::Settings(SettingsCommand::Changed) => {
+                if let Screen::Settings(view) = &mut self.screen {
+                    let previous = std::mem::replace(&mut self.audio, view.audio.clone());
+                    view.refresh_player(&previous);
+                    self.settings = view.settings.clone();
+                    self.picker.mirror = self.settings.mirror;
+                }
+                self.save_settings();
+                self.save_audio();
+                if let (Screen::Settings(view), Some(why)) = (&mut self.screen, &self.audio_notice)
+                {
+                    view.notice = Some(why.clone());
+                }
+            }
+            Command::Reminder(c) => {
+                let now = self.ctx.input(|i| i.time);
+                let every = f64::from(self.settings.reminder_every_min) * 60.0;
+                match c {
+                    ReminderCommand::Start => {
+                        self.reminder.restart(now, every);
+                        self.picker.selected = Some(DESK_RESET_ID.to_owned());
+                        self.screen = Screen::Picker;
+                    }
+                    ReminderCommand::Later => self.reminder.snooze(now),
+                    ReminderCommand::Dismiss => self.reminder.restart(now, every),
                 }
             }
             Command::Summary(SummaryCommand::Done) | Command::History(HistoryCommand::Back) => {
@@ -366,6 +451,11 @@ impl FormcoachApp {
             PickerCommand::RefreshCameras => self.picker.cameras = cameras(),
             PickerCommand::History => self.open_history(),
             PickerCommand::Safety => self.screen = Screen::Safety,
+            PickerCommand::Settings => {
+                let mut view = SettingsView::open(self.settings.clone(), self.audio.clone());
+                view.notice.clone_from(&self.audio_notice);
+                self.screen = Screen::Settings(Box::new(view));
+            }
             PickerCommand::Recover(id) => {
                 self.picker.recovery = None;
                 if let Some(store) = &self.store {
@@ -396,12 +486,30 @@ impl FormcoachApp {
                     pipeline.set_paused(true);
                 }
                 ended = update.status == Status::Ended;
+                if update.audio_problem.is_some() {
+                    view.audio_problem.clone_from(&update.audio_problem);
+                }
                 view.apply(update);
             }
             view.refresh_texture(ctx);
         }
         if ended {
             self.stop_live();
+        }
+        let now = ctx.input(|i| i.time);
+        let every = f64::from(self.settings.reminder_every_min) * 60.0;
+        let coaching = matches!(self.screen, Screen::Live | Screen::Safety);
+        if self
+            .reminder
+            .tick(now, every, self.settings.desk_reminder, coaching)
+        {
+            // Flash the taskbar entry when the window is in the background.
+            ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                egui::UserAttentionType::Informational,
+            ));
+        }
+        if let Some(left) = self.reminder.remaining_s(now) {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(left + 0.5));
         }
     }
 
@@ -424,6 +532,12 @@ impl FormcoachApp {
 
     /// Draws the current screen and returns what the person asked for.
     fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+        if self.reminder.due()
+            && !matches!(self.screen, Screen::Live | Screen::Safety)
+            && let Some(c) = Reminder::ui(ui, self.settings.reminder_every_min)
+        {
+            return Some(Command::Reminder(c));
+        }
         match &mut self.screen {
             Screen::Safety => egui::CentralPanel::default()
                 .show(ui, |ui| SafetyView.ui(ui))
@@ -440,6 +554,7 @@ impl FormcoachApp {
             }
             Screen::Summary(view) => view.ui(ui).map(Command::Summary),
             Screen::History(view) => view.ui(ui).map(Command::History),
+            Screen::Settings(view) => view.ui(ui).map(Command::Settings),
         }
     }
 }

@@ -38,6 +38,7 @@ pub enum LiveCommand {
 }
 
 /// The live screen's state.
+#[allow(clippy::struct_excessive_bools)] // Independent switches the screen shows.
 pub struct LiveView {
     /// The exercise coached.
     pub exercise: Exercise,
@@ -59,6 +60,10 @@ pub struct LiveView {
     pub show_stats: bool,
     /// Why the history is not being written, if it is not.
     pub store_note: Option<String>,
+    /// Sound is off (M).
+    pub muted: bool,
+    /// Why there is no sound, if there is none.
+    pub audio_problem: Option<String>,
     texture: Option<TextureHandle>,
     texture_dirty: bool,
 }
@@ -87,6 +92,8 @@ impl LiveView {
             paused: false,
             show_stats: true,
             store_note: None,
+            muted: false,
+            audio_problem: None,
             texture: None,
             texture_dirty: false,
         }
@@ -274,11 +281,16 @@ impl LiveView {
             }
         });
         ui.add_space(6.0);
-        if ui
-            .button(RichText::new("Sound on / off (M)").size(14.0))
-            .clicked()
-        {
+        let sound = if self.muted {
+            "Sound off: unmute (M)"
+        } else {
+            "Sound on: mute (M)"
+        };
+        if ui.button(RichText::new(sound).size(16.0)).clicked() {
             command = Some(LiveCommand::ToggleMute);
+        }
+        if let Some(why) = self.audio_problem.as_ref().filter(|_| !self.muted) {
+            ui.label(RichText::new(why).small().color(palette::WARNING));
         }
         ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
             if self.show_stats {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod history;
 pub mod live;
 pub mod picker;
+pub mod reminder;
 pub mod safety;
 pub mod settings;
 pub mod summary;
@@ -69,7 +70,8 @@ pub fn run_window(options: WindowOptions) -> anyhow::Result<()> {
     }
 }
 
-/// Colours, from the Okabe-Ito palette so they stay apart for colour-blind eyes.
+/// Colours from the colour-universal-design palette (eight hues chosen to stay
+/// apart for the common kinds of colour blindness).
 pub mod palette {
     use egui::Color32;
 
@@ -109,7 +111,8 @@ pub fn format_duration(secs: f64) -> String {
 pub fn format_unix(unix_s: f64) -> String {
     let secs = unix_s.max(0.0) as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
+    // Days since 1970 to a proleptic Gregorian date, counting in 400-year eras
+    // that start on 1 March so leap days fall at the end of each year.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -146,6 +146,8 @@ pub enum PickerCommand {
     History,
     /// Show the safety notice again.
     Safety,
+    /// Open the settings.
+    Settings,
     /// Show the summary of an unfinished session and keep it.
     Recover(i64),
     /// Forget an unfinished session.
@@ -218,6 +220,9 @@ impl PickerView {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("Safety notice").clicked() {
                         command = Some(PickerCommand::Safety);
+                    }
+                    if ui.button("Settings").clicked() {
+                        command = Some(PickerCommand::Settings);
                     }
                     if ui.button("History").clicked() {
                         command = Some(PickerCommand::History);

@@ -5,12 +5,25 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
 
-use crate::store::{Sample, Summary};
+use crate::store::{Sample, Summary, Thumbnail};
 
 use super::{format_duration, palette};
 
 /// Height of each chart.
 const PLOT_HEIGHT: f32 = 190.0;
+
+/// Uploaded warning pictures (`None`: not decodable).
+#[derive(Clone, Default)]
+struct Textures(Vec<Option<egui::TextureHandle>>);
+
+impl std::fmt::Debug for Textures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} textures", self.0.len())
+    }
+}
+
+/// Width a warning picture is shown at.
+const THUMB_WIDTH: f32 = 176.0;
 
 /// What the person asked for on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +49,12 @@ pub struct SummaryView {
     pub samples: Vec<Sample>,
     /// Things to say about the record (not saved, recovered after a crash).
     pub notes: Vec<String>,
+    /// Pictures of the moments warnings came up.
+    pub thumbnails: Vec<Thumbnail>,
+    /// Their textures, made on first draw (`None`: not decodable).
+    textures: Option<Textures>,
+    /// How fast the session ran, shown small when the stats are on.
+    pub speed: Option<String>,
 }
 
 impl SummaryView {
@@ -49,7 +68,18 @@ impl SummaryView {
             rom_unit,
             samples,
             notes: Vec::new(),
+            thumbnails: Vec::new(),
+            textures: None,
+            speed: None,
         }
+    }
+
+    /// The same summary with warning pictures.
+    #[must_use]
+    pub fn with_thumbnails(mut self, thumbnails: Vec<Thumbnail>) -> SummaryView {
+        self.thumbnails = thumbnails;
+        self.textures = None;
+        self
     }
 
     fn rom_label(&self) -> &'static str {
@@ -88,6 +118,11 @@ impl SummaryView {
                 });
                 ui.add_space(8.0);
                 self.warnings_ui(ui);
+                self.pictures_ui(ui);
+                if let Some(speed) = &self.speed {
+                    ui.add_space(8.0);
+                    ui.label(RichText::new(speed).small().weak());
+                }
             });
         });
         command
@@ -281,5 +316,61 @@ impl SummaryView {
             let count = s.warnings.iter().filter(|w| w.cue == *kind).count();
             ui.label(format!("Row {}: “{kind}” — {count}×", i + 1));
         }
+    }
+
+    /// The moments themselves: a row of small pictures with the time and cue.
+    fn pictures_ui(&mut self, ui: &mut egui::Ui) {
+        if self.thumbnails.is_empty() {
+            return;
+        }
+        let textures = self.textures.get_or_insert_with(|| {
+            Textures(
+                self.thumbnails
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let img = image::load_from_memory(&t.jpeg).ok()?.to_rgba8();
+                        let size = [img.width() as usize, img.height() as usize];
+                        let color = egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw());
+                        Some(ui.ctx().load_texture(
+                            format!("warning-picture-{i}"),
+                            color,
+                            egui::TextureOptions::LINEAR,
+                        ))
+                    })
+                    .collect(),
+            )
+        });
+        ui.add_space(8.0);
+        ui.label(RichText::new("The moments, as the camera saw them").strong());
+        ui.label(
+            RichText::new(
+                "These pictures stay in the history on this computer; exports leave them out.",
+            )
+            .small()
+            .weak(),
+        );
+        egui::ScrollArea::horizontal()
+            .id_salt("warning_pictures")
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    for (t, tex) in self.thumbnails.iter().zip(textures.0.iter()) {
+                        ui.vertical(|ui| {
+                            ui.set_width(THUMB_WIDTH);
+                            if let Some(tex) = tex {
+                                let size = tex.size_vec2();
+                                let scale = THUMB_WIDTH / size.x.max(1.0);
+                                ui.image((tex.id(), size * scale));
+                            } else {
+                                ui.label("(picture unreadable)");
+                            }
+                            ui.label(
+                                RichText::new(format!("{} · {}", format_duration(t.t_s), t.cue))
+                                    .small(),
+                            );
+                        });
+                    }
+                });
+            });
     }
 }
