@@ -136,12 +136,46 @@ pub enum StoreError {
     /// Any other SQLite failure.
     #[error("history database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The disk holding the history is full.
+    #[error(
+        "the disk holding the history file {path} is full; free some space (what was already \
+         recorded is kept)",
+        path = path.display()
+    )]
+    DiskFull {
+        /// The file.
+        path: PathBuf,
+    },
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Export(#[from] std::io::Error),
+    /// Writing an export file failed; nothing was left half-written.
+    #[error("cannot write {path}: {}", export_reason(source))]
+    ExportFile {
+        /// The file asked for.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// JSON encoding failed.
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// An export failure in words a person can act on.
+fn export_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => {
+            "the disk is full; free some space or choose another drive (the history itself is \
+             unchanged)"
+                .to_owned()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied; choose a folder you can write to".to_owned()
+        }
+        std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+        _ => e.to_string(),
+    }
 }
 
 impl StoreError {
@@ -158,6 +192,9 @@ impl StoreError {
                     path: path.to_path_buf(),
                 }
             }
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+                path: path.to_path_buf(),
+            },
             _ => StoreError::Sql(err),
         }
     }
@@ -588,6 +625,61 @@ impl Store {
         .map_err(|e| self.err(e))
     }
 
+    /// Writes an export file (JSON or CSV). A regular file is written beside
+    /// its final name and renamed into place only when complete, so a full
+    /// disk or a crash never leaves a truncated export (or replaces a good
+    /// one with half of it). Devices and pipes are written directly.
+    pub fn export_file(&self, path: &Path, json: bool) -> Result<(), StoreError> {
+        let failed = |source| StoreError::ExportFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        let write = |file: std::fs::File| -> Result<(), StoreError> {
+            let mut out = std::io::BufWriter::new(file);
+            if json {
+                self.export_json(&mut out)?;
+            } else {
+                self.export_csv(&mut out)?;
+            }
+            let file = out
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all().or_else(|e| {
+                // Devices such as /dev/stdout cannot sync; that is not a failure.
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+            Ok(())
+        };
+        let as_io = |e: StoreError| match e {
+            StoreError::Export(io) => failed(io),
+            other => other,
+        };
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(failed)?;
+            return write(file).map_err(as_io);
+        }
+        let name = path
+            .file_name()
+            .map_or_else(|| "export".to_owned(), |n| n.to_string_lossy().into_owned());
+        let partial = path.with_file_name(format!(".{name}.partial"));
+        let result = std::fs::File::create(&partial)
+            .map_err(failed)
+            .and_then(|f| write(f).map_err(as_io))
+            .and_then(|()| std::fs::rename(&partial, path).map_err(failed));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+
     /// Writes every session with its summary and timeline as one JSON document.
     pub fn export_json(&self, out: impl Write) -> Result<(), StoreError> {
         #[derive(Serialize)]
@@ -904,6 +996,35 @@ mod tests {
         assert!(!String::from_utf8_lossy(&json).contains("jpeg"));
         store.delete(id).unwrap();
         assert!(store.thumbnails(id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn exports_land_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut rec = Recorder::start(&path, &meta("chin-tuck")).unwrap();
+        rec.push(sample(0.0, true, 0, None)).unwrap();
+        rec.finish().unwrap();
+        let store = Store::open(&path).unwrap();
+        let out = dir.path().join("export.csv");
+        store.export_file(&out, false).unwrap();
+        let csv = std::fs::read_to_string(&out).unwrap();
+        assert!(csv.contains("chin-tuck"), "{csv}");
+        assert!(!dir.path().join(".export.csv.partial").exists());
+        // A folder that does not exist: named, nothing left behind.
+        let missing = dir.path().join("nope").join("x.json");
+        let e = store.export_file(&missing, true).unwrap_err().to_string();
+        assert!(e.contains("x.json") && e.contains("does not exist"), "{e}");
+        // A full disk (Linux's /dev/full answers every write with ENOSPC).
+        if Path::new("/dev/full").exists() {
+            let e = store
+                .export_file(Path::new("/dev/full"), true)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("/dev/full") && e.contains("disk is full"), "{e}");
+        }
+        // The history itself is untouched by failed exports.
+        assert_eq!(store.sessions().unwrap().len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The eframe app: which screen is up, the running pipeline, the history, and
 //! the commands screens return (applied once per frame, after drawing).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::audio::AudioSettings;
@@ -345,7 +345,7 @@ impl FormcoachApp {
         else {
             return;
         };
-        let result = export_to(store, &path, json);
+        let result = store.export_file(&path, json);
         if let Screen::History(view) = &mut self.screen {
             view.notice = Some(match result {
                 Ok(()) => format!("Saved {}", path.display()),
@@ -556,16 +556,6 @@ impl FormcoachApp {
             Screen::History(view) => view.ui(ui).map(Command::History),
             Screen::Settings(view) => view.ui(ui).map(Command::Settings),
         }
-    }
-}
-
-/// Writes an export file.
-fn export_to(store: &Store, path: &Path, json: bool) -> Result<(), StoreError> {
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    if json {
-        store.export_json(file)
-    } else {
-        store.export_csv(file)
     }
 }
 

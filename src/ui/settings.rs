@@ -2,8 +2,8 @@
 //!
 //! Window settings live in the history database so one folder
 //! (`FORMCOACH_DATA_DIR`) holds everything a person's formcoach knows; sound
-//! settings live in `audio.toml` beside it because `formcoach analyze
-//! --audio-out` reads them too. The screen runs its own [`Player`] so "Play a
+//! settings live in `audio.toml` beside it, a small file people can also edit
+//! by hand. The screen runs its own [`Player`] so "Play a
 //! sample" sounds exactly like coaching will, and shows what that player found:
 //! no sound device, no speech engine or an unknown voice each get a plain
 //! sentence, and coaching goes on in text whatever it says.
