@@ -26,7 +26,7 @@ use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
 use formcoach::ui::live::LiveView;
-use formcoach::ui::picker::PickerView;
+use formcoach::ui::picker::{PickerCommand, PickerView};
 use formcoach::ui::reminder::{Reminder, ReminderCommand};
 use formcoach::ui::settings::{Settings, SettingsCommand, SettingsView};
 use formcoach::ui::summary::SummaryView;
@@ -162,14 +162,31 @@ fn picker_without_camera_offers_a_video() {
     let (cat, _) = Catalogue::builtin();
     let view = PickerView::new(cat.iter().cloned().collect(), None, Ok(Vec::new()));
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
-        |ui, v: &mut PickerView| {
-            let _ = v.ui(ui);
+        |ui, v: &mut (PickerView, Option<PickerCommand>)| {
+            if let Some(c) = v.0.ui(ui) {
+                v.1 = Some(c);
+            }
         },
-        view,
+        (view, None),
     );
     harness.run();
     assert!(harness.query_by_label("Start").is_none());
     harness.get_by_label("Open a video…");
+    // Where no file dialog can open, a typed path works too.
+    harness
+        .get_by_role(egui::accesskit::Role::TextInput)
+        .focus();
+    harness.run();
+    harness
+        .get_by_role(egui::accesskit::Role::TextInput)
+        .type_text("/videos/stretch.mp4");
+    harness.run();
+    harness.get_by_label("Coach from this file").click();
+    harness.run();
+    let Some(PickerCommand::StartVideo { path, .. }) = harness.state().1.clone() else {
+        panic!("expected StartVideo, got {:?}", harness.state().1);
+    };
+    assert_eq!(path, PathBuf::from("/videos/stretch.mp4"));
 }
 
 #[test]

@@ -112,6 +112,30 @@ pub struct Labels {
     pub expected_reps: BTreeMap<String, usize>,
 }
 
+/// The start position of an exercise as a camera placed `front` (or side-on,
+/// from the person's left) would see it, fitted into `width` x `height`
+/// pixels, without noise. The picker draws it so people can see where the
+/// camera goes before they lie down. `None` for ids the generator lacks.
+#[must_use]
+pub fn preview(exercise_id: &str, front: bool, width: u32, height: u32) -> Option<PoseFrame> {
+    let ex = motions::get(exercise_id)?;
+    let body = Body::adult(1.75);
+    let keys = (ex.keys)(&body, Side::Left, &Mods::default());
+    let posture = keys
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Posture::standing(&body));
+    let (sk, _) = landmarks(&body, &posture);
+    let view = if front {
+        View::front()
+    } else {
+        View::side_left()
+    };
+    let camera = Camera::fit(&view, &sk.points, width, height);
+    let mut observer = Observer::new(Rng::new(0), Noise::none(), Model::Coco17);
+    Some(observer.observe(&camera, &sk, body.torso_m, 0.0, 30.0))
+}
+
 /// Everything that defines one track.
 #[derive(Debug, Clone)]
 pub struct TrackSpec {
@@ -781,5 +805,36 @@ mod tests {
                 assert_eq!(n, 2, "{} {}", spec.exercise.id, f.rule);
             }
         }
+    }
+
+    #[test]
+    fn previews_fit_their_box_and_lie_down_where_the_exercise_does() {
+        let (cat, _) = crate::coach::Catalogue::builtin();
+        for ex in cat.iter() {
+            let frame = preview(&ex.id, false, 160, 120)
+                .unwrap_or_else(|| panic!("no preview for {}", ex.id));
+            let person = &frame.people[0];
+            for k in &person.keypoints {
+                assert!(
+                    (0.0..=160.0).contains(&k.x) && (0.0..=120.0).contains(&k.y),
+                    "{}: {k:?}",
+                    ex.id
+                );
+            }
+        }
+        // On all fours the body is wider than tall from the side; standing, taller.
+        let spread = |id: &str| {
+            let f = preview(id, false, 400, 400).unwrap();
+            let xs: Vec<f32> = f.people[0].keypoints.iter().map(|k| k.x).collect();
+            let ys: Vec<f32> = f.people[0].keypoints.iter().map(|k| k.y).collect();
+            let w = xs.iter().copied().fold(f32::MIN, f32::max)
+                - xs.iter().copied().fold(f32::MAX, f32::min);
+            let h = ys.iter().copied().fold(f32::MIN, f32::max)
+                - ys.iter().copied().fold(f32::MAX, f32::min);
+            w / h
+        };
+        assert!(spread("thread-the-needle") > 1.0);
+        assert!(spread("desk-reset-reach") < 1.0);
+        assert!(preview("no-such-exercise", true, 10, 10).is_none());
     }
 }

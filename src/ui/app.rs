@@ -440,12 +440,30 @@ impl FormcoachApp {
                 );
             }
             PickerCommand::OpenVideo { exercise } => {
+                // Without a desktop portal or zenity the dialog cannot open and
+                // rfd answers as if cancelled; say what else works.
                 if let Some(path) = rfd::FileDialog::new()
                     .set_title("Open a video to coach from")
                     .add_filter("Video", &["mp4", "mkv", "mov", "webm", "avi"])
                     .pick_file()
                 {
                     self.start(&exercise, &SourceSpec::Video { path });
+                } else {
+                    self.picker.notice = Some(
+                        "No video was chosen. If no file window appeared, type the video's path \
+                         below or drop the file on this window."
+                            .to_owned(),
+                    );
+                }
+            }
+            PickerCommand::StartVideo { exercise, path } => {
+                if path.exists() {
+                    self.start(&exercise, &SourceSpec::Video { path });
+                } else {
+                    self.picker.notice = Some(format!(
+                        "There is no file {}. Check the path and try again.",
+                        path.display()
+                    ));
                 }
             }
             PickerCommand::RefreshCameras => self.picker.cameras = cameras(),

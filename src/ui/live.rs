@@ -456,7 +456,7 @@ fn state_colour(state: Option<RuleState>) -> Color32 {
 }
 
 /// Draws bones and joints; rule joints in their state's colour, unsure ones faded.
-fn draw_skeleton(
+pub(crate) fn draw_skeleton(
     painter: &egui::Painter,
     person: &Person,
     states: &HashMap<Joint, RuleState>,

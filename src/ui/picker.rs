@@ -4,6 +4,7 @@
 use egui::RichText;
 
 use crate::coach::{Dose, Exercise, Position, View};
+use crate::pose::Joint;
 use crate::source::camera::CameraInfo;
 
 use super::palette;
@@ -140,6 +141,13 @@ pub enum PickerCommand {
         /// Exercise id.
         exercise: String,
     },
+    /// Coach the selected exercise from this file (typed or dropped).
+    StartVideo {
+        /// Exercise id.
+        exercise: String,
+        /// The video file or folder of frames.
+        path: std::path::PathBuf,
+    },
     /// Look for cameras again.
     RefreshCameras,
     /// Open the history.
@@ -182,6 +190,10 @@ pub struct PickerView {
     pub recovery: Option<RecoveryOffer>,
     /// A message about the last attempt (video unreadable, history broken...).
     pub notice: Option<String>,
+    /// A video path being typed (for machines without a file dialog).
+    pub video_path: String,
+    /// The camera's view of the selected exercise's start position, by id.
+    preview: Option<(String, Option<crate::pose::PoseFrame>)>,
 }
 
 impl PickerView {
@@ -203,6 +215,8 @@ impl PickerView {
             mirror: true,
             recovery: None,
             notice: None,
+            video_path: String::new(),
+            preview: None,
         }
     }
 
@@ -309,20 +323,24 @@ impl PickerView {
         ui.add_space(8.0);
         ui.label(RichText::new(&ex.instructions).size(17.0));
         ui.add_space(12.0);
-        egui::Grid::new("exercise_facts")
-            .num_columns(2)
-            .spacing([16.0, 6.0])
-            .show(ui, |ui| {
-                ui.label(RichText::new("How much").strong());
-                ui.label(dose_text(&ex.dose));
-                ui.end_row();
-                ui.label(RichText::new("Start position").strong());
-                ui.label(position_text(ex.position));
-                ui.end_row();
-                ui.label(RichText::new("Camera").strong());
-                ui.label(view_text(ex.view));
-                ui.end_row();
-            });
+        ui.horizontal_top(|ui| {
+            egui::Grid::new("exercise_facts")
+                .num_columns(2)
+                .spacing([16.0, 6.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new("How much").strong());
+                    ui.label(dose_text(&ex.dose));
+                    ui.end_row();
+                    ui.label(RichText::new("Start position").strong());
+                    ui.label(position_text(ex.position));
+                    ui.end_row();
+                    ui.label(RichText::new("Camera").strong());
+                    ui.label(view_text(ex.view));
+                    ui.end_row();
+                });
+            ui.add_space(24.0);
+            self.camera_picture_ui(ui, &ex);
+        });
         ui.add_space(16.0);
         ui.separator();
         ui.add_space(8.0);
@@ -385,6 +403,118 @@ impl PickerView {
                 });
             }
         });
+        if let Some(c) = self.video_path_ui(ui, &ex.id) {
+            command = Some(c);
+        }
+        command
+    }
+
+    /// A small drawing of what the camera should see: the start position,
+    /// side-on or from the front, as a stick figure in a picture frame.
+    fn camera_picture_ui(&mut self, ui: &mut egui::Ui, ex: &Exercise) {
+        const SIZE: egui::Vec2 = egui::vec2(200.0, 150.0);
+        if self.preview.as_ref().is_none_or(|(id, _)| *id != ex.id) {
+            let front = ex.view == View::Front;
+            let frame = crate::synth::preview(&ex.id, front, SIZE.x as u32, SIZE.y as u32);
+            self.preview = Some((ex.id.clone(), frame));
+        }
+        let Some((_, Some(frame))) = &self.preview else {
+            return;
+        };
+        let Some(person) = frame.people.first() else {
+            return;
+        };
+        ui.vertical(|ui| {
+            ui.label(RichText::new("What the camera should see").weak());
+            let (rect, _) = ui.allocate_exact_size(SIZE, egui::Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 6.0, egui::Color32::from_gray(45));
+            painter.rect_stroke(
+                rect,
+                6.0,
+                egui::Stroke::new(1.0, egui::Color32::from_gray(110)),
+                egui::StrokeKind::Inside,
+            );
+            // Fill the frame with the figure whatever the generator's framing.
+            let inner = rect.shrink(24.0);
+            let (mut lo, mut hi) = (
+                egui::pos2(f32::MAX, f32::MAX),
+                egui::pos2(f32::MIN, f32::MIN),
+            );
+            for k in &person.keypoints {
+                lo = lo.min(egui::pos2(k.x, k.y));
+                hi = hi.max(egui::pos2(k.x, k.y));
+            }
+            let span = (hi - lo).max(egui::vec2(1.0, 1.0));
+            let scale = (inner.width() / span.x).min(inner.height() / span.y);
+            let mid = lo + span / 2.0;
+            let to_screen = |x: f32, y: f32| {
+                egui::pos2(
+                    inner.center().x + (x - mid.x) * scale,
+                    inner.center().y + (y - mid.y) * scale,
+                )
+            };
+            super::live::draw_skeleton(
+                &painter,
+                person,
+                &std::collections::HashMap::new(),
+                to_screen,
+                SIZE.x,
+            );
+            // A head, so the figure reads as a person and its facing shows.
+            let point = |j: Joint| person.keypoint(j).map(|k| to_screen(k.x, k.y));
+            let face: Vec<egui::Pos2> = [Joint::Nose, Joint::LeftEar, Joint::RightEar]
+                .into_iter()
+                .filter_map(point)
+                .collect();
+            if let (Some(sh), Some(hip), false) = (
+                point(Joint::LeftShoulder),
+                point(Joint::LeftHip),
+                face.is_empty(),
+            ) {
+                let centre =
+                    face.iter().fold(egui::Pos2::ZERO, |a, p| a + p.to_vec2()) / face.len() as f32;
+                let radius = (sh.distance(hip) * 0.22).clamp(4.0, 18.0);
+                painter.circle_stroke(centre, radius, egui::Stroke::new(2.5, palette::NEUTRAL));
+            }
+        });
+    }
+
+    /// A path field and drag-and-drop: ways to open a video that need no
+    /// file dialog (some desktops have none).
+    fn video_path_ui(&mut self, ui: &mut egui::Ui, exercise: &str) -> Option<PickerCommand> {
+        let mut command = None;
+        ui.add_space(6.0);
+        ui.label(RichText::new("…or drop a video file on this window, or type its path:").weak());
+        ui.horizontal(|ui| {
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.video_path)
+                    .hint_text("/home/me/Videos/stretch.mp4")
+                    .desired_width(360.0),
+            );
+            let typed = self.video_path.trim();
+            let go = ui.add_enabled(!typed.is_empty(), egui::Button::new("Coach from this file"));
+            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if !typed.is_empty() && (go.clicked() || entered) {
+                command = Some(PickerCommand::StartVideo {
+                    exercise: exercise.to_owned(),
+                    path: std::path::PathBuf::from(typed),
+                });
+            }
+        });
+        let dropped = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .find(|p| !p.as_os_str().is_empty())
+        });
+        if let Some(path) = dropped {
+            command = Some(PickerCommand::StartVideo {
+                exercise: exercise.to_owned(),
+                path,
+            });
+        }
         command
     }
 }
