@@ -134,6 +134,11 @@ fn picker() {
         index: 0,
         name: "Integrated Webcam".to_owned(),
         description: "/dev/video0".to_owned(),
+        mode: Some(formcoach::source::mode::Mode {
+            width: 1280,
+            height: 720,
+            fps: 30,
+        }),
     }]);
     let view = PickerView::new(exercises, Some("chin-tuck".to_owned()), cameras);
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(

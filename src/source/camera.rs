@@ -9,9 +9,10 @@
 use std::time::Instant;
 
 use nokhwa::pixel_format::RgbFormat;
-use nokhwa::utils::{ApiBackend, CameraIndex, RequestedFormat, RequestedFormatType};
+use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, RequestedFormat, RequestedFormatType};
 
 use crate::source::Frame;
+use crate::source::mode::{self, Mode};
 
 /// What can go wrong with a camera.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,9 @@ pub struct CameraInfo {
     pub name: String,
     /// Driver details (bus, path), for telling two identical cameras apart.
     pub description: String,
+    /// The mode formcoach would stream (`None`: the camera could not be
+    /// asked, for example because another program is using it).
+    pub mode: Option<Mode>,
 }
 
 /// Lists every camera the platform's native backend can see. No camera is an
@@ -56,15 +60,56 @@ pub fn list_cameras() -> Result<Vec<CameraInfo>, CameraError> {
     Ok(infos
         .iter()
         .enumerate()
-        .map(|(i, info)| CameraInfo {
-            index: match info.index() {
+        .map(|(i, info)| {
+            let index = match info.index() {
                 CameraIndex::Index(n) => *n,
                 CameraIndex::String(_) => i as u32,
-            },
-            name: info.human_name(),
-            description: info.description().to_owned(),
+            };
+            // Asking for the modes opens the device briefly; a busy camera
+            // still gets listed, just without them.
+            let mode = nokhwa::Camera::new(
+                CameraIndex::Index(index),
+                RequestedFormat::new::<RgbFormat>(RequestedFormatType::None),
+            )
+            .and_then(|mut cam| cam.compatible_camera_formats())
+            .ok()
+            .and_then(|formats| best_format(&formats))
+            .map(|f| as_mode(&f));
+            CameraInfo {
+                index,
+                name: info.human_name(),
+                description: info.description().to_owned(),
+                mode,
+            }
         })
         .collect())
+}
+
+impl CameraInfo {
+    /// `Name (1280×720, 30 fps)`, with the driver details when `detailed`.
+    #[must_use]
+    pub fn label(&self, detailed: bool) -> String {
+        let mode = self.mode.map(|m| format!(" ({m})")).unwrap_or_default();
+        if detailed {
+            format!("{}{mode} · {}", self.name, self.description)
+        } else {
+            format!("{}{mode}", self.name)
+        }
+    }
+}
+
+fn as_mode(f: &CameraFormat) -> Mode {
+    Mode {
+        width: f.width(),
+        height: f.height(),
+        fps: f.frame_rate(),
+    }
+}
+
+/// The format to stream, by [`mode::choose`].
+fn best_format(formats: &[CameraFormat]) -> Option<CameraFormat> {
+    let modes: Vec<Mode> = formats.iter().map(as_mode).collect();
+    mode::choose(&modes).and_then(|i| formats.get(i).copied())
 }
 
 /// An open camera stream that hands out RGB frames.
@@ -85,7 +130,8 @@ impl std::fmt::Debug for Camera {
 }
 
 impl Camera {
-    /// Opens camera `index` at its highest frame rate and starts streaming.
+    /// Opens camera `index` in the mode [`mode::choose`] prefers (about
+    /// 1280x720 at 30 fps) and starts streaming.
     ///
     /// `mirror` flips frames left-right, as people expect from a front view
     /// (it then behaves like a mirror); the pose is computed on the flipped
@@ -95,9 +141,18 @@ impl Camera {
             index,
             reason: e.to_string(),
         };
-        let format =
-            RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
-        let mut inner = nokhwa::Camera::new(CameraIndex::Index(index), format).map_err(open_err)?;
+        let any = RequestedFormat::new::<RgbFormat>(RequestedFormatType::None);
+        let mut inner = nokhwa::Camera::new(CameraIndex::Index(index), any).map_err(open_err)?;
+        let chosen = inner
+            .compatible_camera_formats()
+            .ok()
+            .and_then(|formats| best_format(&formats));
+        if let Some(format) = chosen {
+            // A mode the driver listed but then refuses: keep its default.
+            let _ = inner.set_camera_requset(RequestedFormat::new::<RgbFormat>(
+                RequestedFormatType::Exact(format),
+            ));
+        }
         inner.open_stream().map_err(open_err)?;
         Ok(Camera {
             index,

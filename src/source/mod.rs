@@ -6,6 +6,7 @@
 #[cfg(feature = "gui")]
 pub mod camera;
 pub mod images;
+pub mod mode;
 pub mod video;
 
 use std::path::{Path, PathBuf};

@@ -355,13 +355,13 @@ impl PickerView {
                 }
                 ui.horizontal(|ui| {
                     egui::ComboBox::from_label("Camera")
-                        .selected_text(current.map_or_else(String::new, |c| c.name.clone()))
+                        .selected_text(current.map_or_else(String::new, |c| c.label(false)))
                         .show_ui(ui, |ui| {
                             for cam in cams {
                                 ui.selectable_value(
                                     &mut self.camera_index,
                                     cam.index,
-                                    format!("{} ({})", cam.name, cam.description),
+                                    cam.label(true),
                                 );
                             }
                         });
