@@ -538,11 +538,14 @@ pub fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
         };
         rom[usize::from(side == Some(Side::Right))] = peak;
     }
+    // Getting into the start position is not exercising: like `formcoach
+    // analyze`, nothing before the coach starts counting is judged as form.
+    let in_position = fb.placement.is_none() && fb.phase != crate::coach::Phase::Setup;
     Sample {
         t_s,
         observable: fb.observable,
-        placement_ok: fb.placement.is_none(),
-        good_form: fb.observable && fb.placement.is_none() && !fb.warning_active,
+        placement_ok: in_position,
+        good_form: fb.observable && in_position && !fb.warning_active,
         reps_left: fb.reps.left + fb.reps.both,
         reps_right: fb.reps.right,
         holds_left: holds[0],

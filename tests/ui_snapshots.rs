@@ -21,7 +21,7 @@ use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit, sample_of
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
-use formcoach::session::read_track;
+use formcoach::session::{Session, read_track};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
@@ -251,15 +251,17 @@ fn samples() -> Vec<Sample> {
 
 /// A recorded track with faults coached the way the pipeline does it: the
 /// timeline samples and a picture of each moment a warning came up.
-fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thumbnail>) {
+fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thumbnail>, f64) {
     let mut smoother = Smoother::default();
     let mut coach = Coach::new(ex);
+    let mut session = Session::new(ex);
     let mut holds = [0; 2];
     let (mut samples, mut thumbs) = (Vec::new(), Vec::new());
     let mut last_cue: Option<String> = None;
     for f in frames {
         let smooth = smoother.smooth(f);
         let fb = coach.step(&smooth);
+        session.record(&smooth, &fb);
         let sample = sample_of(f.t.unwrap_or(0.0), &fb, &mut holds);
         if let Some(cue) = sample.cue.clone().filter(|c| last_cue.as_ref() != Some(c)) {
             let jpeg =
@@ -273,16 +275,23 @@ fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thu
         last_cue.clone_from(&sample.cue);
         samples.push(sample);
     }
-    (samples, thumbs)
+    (samples, thumbs, session.finish().good_form_ratio)
 }
 
 #[test]
 fn summary() {
     let ex = exercise("thread-the-needle");
-    let (samples, thumbs) = coached_session(&ex, &track("thread-the-needle", "faults"));
+    let (samples, thumbs, report_ratio) =
+        coached_session(&ex, &track("thread-the-needle", "faults"));
     assert!(!thumbs.is_empty(), "the faults track should raise warnings");
     let view = SummaryView::new(ex.name.clone(), ex.sided(), rom_unit(&ex), samples)
         .with_thumbnails(thumbs);
+    // The window's summary and `formcoach analyze` judge form the same way.
+    let window_ratio = view.summary.good_form_ratio().unwrap();
+    assert!(
+        (window_ratio - report_ratio).abs() < 0.02,
+        "window {window_ratio} vs report {report_ratio}"
+    );
     assert!(view.summary.left.reps + view.summary.left.holds > 0);
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, v: &mut SummaryView| {

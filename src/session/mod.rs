@@ -76,7 +76,9 @@ impl Session {
         }
         if feedback.phase != Phase::Setup {
             self.active_s += dt;
-            if feedback.observable {
+            // Form is judged only when seen and placed as the exercise needs
+            // (the window's summary counts the same way).
+            if feedback.observable && feedback.placement.is_none() {
                 self.observable_active_s += dt;
                 if !feedback.warning_active {
                     self.good_s += dt;

@@ -207,7 +207,8 @@ pub struct Sample {
     pub t_s: f64,
     /// Whether the joints the exercise needs were seen.
     pub observable: bool,
-    /// Whether the person stood where the exercise needs them.
+    /// Whether the person was in the start position, placed where the
+    /// exercise needs them (false while getting ready).
     pub placement_ok: bool,
     /// Observable, placed, and no form rule broken.
     pub good_form: bool,

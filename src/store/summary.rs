@@ -41,6 +41,9 @@ pub struct Summary {
     pub duration_s: f64,
     /// Time the needed joints were seen.
     pub observable_s: f64,
+    /// Time seen and in position (after getting ready): what form is judged on.
+    #[serde(default)]
+    pub in_position_s: f64,
     /// Time seen, placed right, and with no rule broken.
     pub good_form_s: f64,
     /// The person's left (or both sides, for unsided exercises).
@@ -64,6 +67,9 @@ impl Summary {
             out.duration_s += dt;
             if s.observable {
                 out.observable_s += dt;
+                if s.placement_ok {
+                    out.in_position_s += dt;
+                }
             }
             if s.good_form {
                 out.good_form_s += dt;
@@ -96,10 +102,17 @@ impl Summary {
         (self.duration_s - self.observable_s).max(0.0)
     }
 
-    /// Share of the observable time spent in good form.
+    /// Share of the time seen in position that was in good form (`None`
+    /// when the person never got into position in view).
     #[must_use]
     pub fn good_form_ratio(&self) -> Option<f64> {
-        (self.observable_s > 0.0).then(|| (self.good_form_s / self.observable_s).min(1.0))
+        (self.in_position_s > 0.0).then(|| (self.good_form_s / self.in_position_s).min(1.0))
+    }
+
+    /// Time seen but not yet (or no longer) in the start position.
+    #[must_use]
+    pub fn getting_ready_s(&self) -> f64 {
+        (self.observable_s - self.in_position_s).max(0.0)
     }
 
     /// Left/right difference in range of motion as a share of the larger side.
@@ -165,6 +178,27 @@ mod tests {
         assert_eq!(s.warnings.len(), 1);
         assert_eq!(s.warnings[0].cue, "a");
         assert!(s.good_form_ratio().unwrap() <= 1.0);
+    }
+
+    #[test]
+    fn getting_ready_is_not_judged_as_form() {
+        let ready = |t_s| Sample {
+            t_s,
+            observable: true,
+            placement_ok: false,
+            good_form: false,
+            ..Sample::default()
+        };
+        // Two seconds getting ready, then one in position in good form.
+        let mut samples: Vec<Sample> = (0..4).map(|i| ready(f64::from(i) * 0.5)).collect();
+        samples.push(at(2.0, true, true, None));
+        samples.push(at(2.5, true, true, None));
+        let s = Summary::from_samples(&samples);
+        assert!((s.getting_ready_s() - 2.0).abs() < 1e-9);
+        assert!((s.good_form_ratio().unwrap() - 1.0).abs() < 1e-9);
+        // Never in position: no ratio rather than a flattering one.
+        let never = Summary::from_samples(&samples[..4]);
+        assert!(never.good_form_ratio().is_none());
     }
 
     #[test]

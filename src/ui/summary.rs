@@ -139,12 +139,26 @@ impl SummaryView {
                 ui.label(big(format_duration(s.duration_s)).strong());
                 ui.end_row();
                 ui.label(big("In good form".to_owned()));
-                let ratio = s.good_form_ratio().map_or_else(
-                    || "—".to_owned(),
-                    |r| format!("{:.0}% of the time you were seen", r * 100.0),
+                let text = s.good_form_ratio().map_or_else(
+                    || "— you were not seen in the start position".to_owned(),
+                    |r| {
+                        format!(
+                            "{} ({:.0}% of the time you were seen in position)",
+                            format_duration(s.good_form_s),
+                            r * 100.0
+                        )
+                    },
                 );
-                ui.label(big(format!("{} ({ratio})", format_duration(s.good_form_s))).strong());
+                ui.label(big(text).strong());
                 ui.end_row();
+                if s.getting_ready_s() >= 0.5 {
+                    ui.label(big("Getting into position".to_owned()));
+                    ui.label(big(format!(
+                        "{} — not judged as form",
+                        format_duration(s.getting_ready_s())
+                    )));
+                    ui.end_row();
+                }
                 ui.label(big("Could not see you".to_owned()));
                 let unseen = s.unobservable_s();
                 let text = if unseen < 0.5 {
