@@ -32,7 +32,6 @@ struct Shared {
     volume: AtomicU32,
     device: AtomicBool,
     speech: AtomicBool,
-    problem: Mutex<Option<String>>,
     status: Mutex<AudioStatus>,
 }
 
@@ -63,12 +62,6 @@ impl Shared {
     fn set_status(&self, f: impl FnOnce(&mut AudioStatus)) {
         if let Ok(mut st) = self.status.lock() {
             f(&mut st);
-        }
-    }
-    fn report(&self, e: &AudioError) {
-        warn_once(&e.to_string());
-        if let Ok(mut p) = self.problem.lock() {
-            p.get_or_insert_with(|| e.to_string());
         }
     }
 }
@@ -108,9 +101,12 @@ impl Player {
             .name("formcoach-audio".to_owned())
             .spawn(move || run(&rx, &settings, &thread_shared));
         if let Err(e) = spawned {
-            shared.report(&AudioError::NoDevice(format!(
-                "cannot start the audio thread: {e}"
-            )));
+            let e = AudioError::NoDevice(format!("cannot start the audio thread: {e}"));
+            warn_once(&e.to_string());
+            shared.set_status(|st| {
+                st.device = Some(Err(e.to_string()));
+                st.speech = Some(Err(e.to_string()));
+            });
         }
         Player { tx, shared }
     }
@@ -186,10 +182,15 @@ impl Player {
         self.shared.speech.load(Ordering::Relaxed)
     }
 
-    /// The first problem met, worded for the person (for a status line).
+    /// What is wrong with sound right now, worded for the person (for a
+    /// status line); `None` once a lost device has come back.
     #[must_use]
     pub fn problem(&self) -> Option<String> {
-        self.shared.problem.lock().ok().and_then(|p| p.clone())
+        let st = self.status();
+        match (st.device, st.speech) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
+            _ => st.voice,
+        }
     }
 
     /// Device, engine and voice as found (for the settings screen).
@@ -254,52 +255,20 @@ fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Arc<Shared>) {
             Some(s.with_disk_cache(Speech::default_cache_dir()))
         }
         Err(e) => {
-            shared.report(&e);
+            warn_once(&e.to_string());
             shared.set_status(|st| st.speech = Some(Err(e.to_string())));
             None
         }
     };
-    // Our own error callback: rodio's default prints every failed period,
-    // which floods the terminal when a device goes away mid-session.
-    let on_error = {
-        let shared = shared.clone();
-        move |e: rodio::CpalError| {
-            let e = AudioError::NoDevice(format!("the sound output stopped: {e}"));
-            warn_once(&e.to_string());
-            shared.device.store(false, Ordering::Relaxed);
-            shared.set_status(|st| st.device = Some(Err(e.to_string())));
-        }
-    };
-    let opened = rodio::DeviceSinkBuilder::from_default_device()
-        .map(|b| b.with_error_callback(on_error))
-        .and_then(|b| b.open_sink_or_fallback());
-    let mut sink = match opened {
-        Ok(s) => s,
+    let mut lanes = match open_lanes(shared) {
+        Ok(l) => l,
         Err(e) => {
-            let e = AudioError::NoDevice(e.to_string());
-            shared.report(&e);
+            warn_once(&e.to_string());
             shared.set_status(|st| st.device = Some(Err(e.to_string())));
             return;
         }
     };
-    shared.set_status(|st| st.device = Some(Ok(())));
-    sink.log_on_drop(false);
-    let mut lanes = Lanes {
-        speech: rodio::Player::connect_new(sink.mixer()),
-        pace: rodio::Player::connect_new(sink.mixer()),
-        chime: rodio::Player::connect_new(sink.mixer()),
-        _sink: sink,
-        speech_priority: Priority::Praise,
-    };
-    shared.device.store(true, Ordering::Relaxed);
-    let muted_volume = |shared: &Shared| {
-        if shared.muted.load(Ordering::Relaxed) {
-            0.0
-        } else {
-            shared.volume()
-        }
-    };
-    lanes.set_volume(muted_volume(shared));
+    let mut last_reopen = Instant::now();
     while let Ok(cmd) = rx.recv() {
         match cmd {
             Command::Stop => break,
@@ -325,10 +294,64 @@ fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Arc<Shared>) {
                 if shared.muted.load(Ordering::Relaxed) || queued.elapsed() > max_wait(u.priority) {
                     continue;
                 }
+                // The device went away (unplugged headphones, a sound server
+                // restart): try again now and then, so sound comes back by itself.
+                if !shared.device.load(Ordering::Relaxed) {
+                    if last_reopen.elapsed() < REOPEN_EVERY {
+                        continue;
+                    }
+                    last_reopen = Instant::now();
+                    match open_lanes(shared) {
+                        Ok(l) => lanes = l,
+                        Err(_) => continue,
+                    }
+                }
                 play(&mut lanes, speech.as_ref(), &u);
             }
         }
     }
+}
+
+/// How often a lost sound device is looked for again.
+const REOPEN_EVERY: Duration = Duration::from_secs(3);
+
+fn muted_volume(shared: &Shared) -> f32 {
+    if shared.muted.load(Ordering::Relaxed) {
+        0.0
+    } else {
+        shared.volume()
+    }
+}
+
+/// Opens the default output with our own error callback (rodio's default
+/// prints every failed period, which floods the terminal when a device goes
+/// away mid-session) and marks the device as working.
+fn open_lanes(shared: &Arc<Shared>) -> Result<Lanes, AudioError> {
+    let on_error = {
+        let shared = shared.clone();
+        move |e: rodio::CpalError| {
+            let e = AudioError::NoDevice(format!("the sound output stopped: {e}"));
+            warn_once(&e.to_string());
+            shared.device.store(false, Ordering::Relaxed);
+            shared.set_status(|st| st.device = Some(Err(e.to_string())));
+        }
+    };
+    let mut sink = rodio::DeviceSinkBuilder::from_default_device()
+        .map(|b| b.with_error_callback(on_error))
+        .and_then(|b| b.open_sink_or_fallback())
+        .map_err(|e| AudioError::NoDevice(e.to_string()))?;
+    sink.log_on_drop(false);
+    let lanes = Lanes {
+        speech: rodio::Player::connect_new(sink.mixer()),
+        pace: rodio::Player::connect_new(sink.mixer()),
+        chime: rodio::Player::connect_new(sink.mixer()),
+        _sink: sink,
+        speech_priority: Priority::Praise,
+    };
+    lanes.set_volume(muted_volume(shared));
+    shared.device.store(true, Ordering::Relaxed);
+    shared.set_status(|st| st.device = Some(Ok(())));
+    Ok(lanes)
 }
 
 fn play(lanes: &mut Lanes, speech: Option<&Speech>, u: &Utterance) {
