@@ -365,6 +365,7 @@ impl FormcoachApp {
             Command::Live(LiveCommand::TogglePause) => {
                 if let Some((view, pipeline)) = &mut self.live {
                     view.paused = !view.paused;
+                    view.paused_by_loss = false;
                     pipeline.set_paused(view.paused);
                 }
             }
@@ -499,12 +500,12 @@ impl FormcoachApp {
         let mut ended = false;
         if let Some((view, pipeline)) = &mut self.live {
             if let Some(update) = pipeline.latest() {
-                if matches!(update.status, Status::SourceLost(_)) && !view.paused {
-                    view.paused = true;
-                    pipeline.set_paused(true);
+                if let Some(paused) = view.follow_source(&update.status, update.image.is_some()) {
+                    pipeline.set_paused(paused);
                 }
                 ended = update.status == Status::Ended;
-                if update.audio_problem.is_some() {
+                if update.image.is_some() {
+                    // Pictures carry the sound's current state (a device may come back).
                     view.audio_problem.clone_from(&update.audio_problem);
                 }
                 view.apply(update);

@@ -62,6 +62,8 @@ pub struct LiveView {
     pub store_note: Option<String>,
     /// Sound is off (M).
     pub muted: bool,
+    /// Paused because the camera went away (resumes by itself when it is back).
+    pub paused_by_loss: bool,
     /// Why there is no sound, if there is none.
     pub audio_problem: Option<String>,
     texture: Option<TextureHandle>,
@@ -93,9 +95,29 @@ impl LiveView {
             show_stats: true,
             store_note: None,
             muted: false,
+            paused_by_loss: false,
             audio_problem: None,
             texture: None,
             texture_dirty: false,
+        }
+    }
+
+    /// Follows the source: a lost camera pauses the session, and pictures
+    /// arriving again resume it (unless the person paused it themselves).
+    /// Returns the pause state the pipeline should take, when it changes.
+    pub fn follow_source(&mut self, status: &Status, has_picture: bool) -> Option<bool> {
+        match status {
+            Status::SourceLost(_) if !self.paused => {
+                self.paused = true;
+                self.paused_by_loss = true;
+                Some(true)
+            }
+            Status::Paused | Status::Running if has_picture && self.paused_by_loss => {
+                self.paused = false;
+                self.paused_by_loss = false;
+                Some(false)
+            }
+            _ => None,
         }
     }
 
@@ -198,7 +220,10 @@ impl LiveView {
         let (text, fill, text_color, size) = match (&self.status, &self.feedback) {
             (Status::Failed(why), _) => (why.clone(), palette::WARNING, Color32::WHITE, 22.0),
             (Status::SourceLost(why), _) => (
-                format!("The camera stopped. Paused; nothing recorded is lost.\n{why}"),
+                format!(
+                    "The camera stopped. Paused: nothing recorded is lost, and coaching \
+                     carries on by itself when the camera is back.\n{why}"
+                ),
                 palette::INFO,
                 palette::ON_BANNER,
                 26.0,
@@ -523,4 +548,41 @@ fn hold_ring(painter: &egui::Painter, centre: Pos2, radius: f32, fraction: f32, 
         })
         .collect();
     painter.add(egui::Shape::line(points, Stroke::new(8.0, palette::GOOD)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> LiveView {
+        let (cat, _) = crate::coach::Catalogue::builtin();
+        let Some(ex) = cat.get("chin-tuck").cloned() else {
+            panic!("chin-tuck is built in");
+        };
+        LiveView::new(ex, "camera 0".to_owned())
+    }
+
+    #[test]
+    fn a_lost_camera_pauses_and_its_return_resumes() {
+        let mut v = view();
+        let lost = Status::SourceLost("camera 0 stopped sending pictures".to_owned());
+        assert_eq!(v.follow_source(&lost, false), Some(true));
+        assert!(v.paused);
+        // Still lost: nothing changes.
+        assert_eq!(v.follow_source(&lost, false), None);
+        // Pictures again (the pipeline marks them paused until told otherwise).
+        assert_eq!(v.follow_source(&Status::Paused, true), Some(false));
+        assert!(!v.paused);
+        assert_eq!(v.follow_source(&Status::Running, true), None);
+    }
+
+    #[test]
+    fn a_pause_the_person_chose_is_kept_when_the_camera_returns() {
+        let mut v = view();
+        v.paused = true;
+        let lost = Status::SourceLost("unplugged".to_owned());
+        assert_eq!(v.follow_source(&lost, false), None);
+        assert_eq!(v.follow_source(&Status::Paused, true), None);
+        assert!(v.paused);
+    }
 }
