@@ -98,6 +98,21 @@ fn frame_image(pose: &PoseFrame) -> image::RgbImage {
     })
 }
 
+/// A screen whose `ui` returns commands; the state keeps the last command.
+fn command_harness<V: 'static, C: 'static>(
+    view: V,
+    ui: fn(&mut V, &mut egui::Ui) -> Option<C>,
+) -> Harness<'static, (V, Option<C>)> {
+    Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        move |egui_ui, state: &mut (V, Option<C>)| {
+            if let Some(c) = ui(&mut state.0, egui_ui) {
+                state.1 = Some(c);
+            }
+        },
+        (view, None),
+    )
+}
+
 fn live_harness(view: LiveView) -> Harness<'static, LiveView> {
     Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, view: &mut LiveView| {
@@ -166,14 +181,7 @@ fn picker() {
 fn picker_without_camera_offers_a_video() {
     let (cat, _) = Catalogue::builtin();
     let view = PickerView::new(cat.iter().cloned().collect(), None, Ok(Vec::new()));
-    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
-        |ui, v: &mut (PickerView, Option<PickerCommand>)| {
-            if let Some(c) = v.0.ui(ui) {
-                v.1 = Some(c);
-            }
-        },
-        (view, None),
-    );
+    let mut harness = command_harness(view, PickerView::ui);
     harness.run();
     assert!(harness.query_by_label("Start").is_none());
     harness.get_by_label("Open a video…");
@@ -367,7 +375,7 @@ fn settings_say_why_there_is_no_sound() {
         )),
         speech: Some(Ok("espeak-ng".to_owned())),
         voice: Some(
-            "the speech engine espeak-ng has no voice `klingon`; using its default voice"
+            "the speech engine espeak-ng has no voice `martian`; using its default voice"
                 .to_owned(),
         ),
     };
@@ -381,17 +389,10 @@ fn settings_say_why_there_is_no_sound() {
         status,
         voices,
     );
-    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
-        |ui, v: &mut (SettingsView, Option<SettingsCommand>)| {
-            if let Some(c) = v.0.ui(ui) {
-                v.1 = Some(c);
-            }
-        },
-        (view, None),
-    );
+    let mut harness = command_harness(view, SettingsView::ui);
     harness.run();
     harness.get_by_label_contains("No sound output");
-    harness.get_by_label_contains("has no voice `klingon`");
+    harness.get_by_label_contains("has no voice `martian`");
     harness.get_by_label_contains("Spoken cues by espeak-ng");
     // Without a device there is nothing to play a sample on.
     assert!(
