@@ -374,6 +374,13 @@ impl LivePipeline {
         self.control.muted.load(Ordering::Relaxed)
     }
 
+    /// Whether the inference thread has finished (the source ended or failed,
+    /// or the pipeline was stopped).
+    #[must_use]
+    pub fn finished(&self) -> bool {
+        self.inference.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
     /// Whether counting is paused.
     #[must_use]
     pub fn paused(&self) -> bool {
@@ -655,9 +662,19 @@ impl Inference {
     }
 
     fn send(&self, update: Update) {
-        match self.tx.try_send(update) {
-            // The window is behind; it will pick up a newer update.
-            Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+        if matches!(update.status, Status::Running | Status::Paused) {
+            match self.tx.try_send(update) {
+                // The window is behind; it will pick up a newer picture.
+                Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+            }
+        } else {
+            // A change of state (the video ended, the camera went away, a
+            // failure) must reach the window even when it is behind: dropping
+            // "ended" once left the window on a finished video for good. The
+            // window drains the queue every frame, so this waits a frame at most;
+            // a closed window returns at once.
+            (self.repaint)();
+            let _ = self.tx.send(update);
         }
         (self.repaint)();
     }
@@ -917,6 +934,60 @@ mod tests {
         let t = clock.at(0.0);
         assert!(t > 1.0 && t < 1.1, "{t}");
         assert!(clock.at(0.5) > t);
+    }
+
+    /// The window may be busy and not read updates for a while; the end of
+    /// the video must still reach it (it once got lost in a full queue and
+    /// the window sat on the finished video).
+    #[test]
+    fn the_end_of_a_video_reaches_a_window_that_was_not_reading() {
+        let (cat, _) = crate::coach::Catalogue::builtin();
+        let Some(exercise) = cat.get("chin-tuck").cloned() else {
+            panic!("chin-tuck is built in");
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let frames = dir.path().join("frames");
+        std::fs::create_dir(&frames).unwrap();
+        for i in 0..20 {
+            let img = RgbImage::from_pixel(64, 48, image::Rgb([i * 10, 80, 120]));
+            img.save(frames.join(format!("{i:03}.png"))).unwrap();
+        }
+        let pipeline = LivePipeline::start(
+            PipelineConfig {
+                source: SourceSpec::Video { path: frames },
+                model: "movenet-lightning".to_owned(),
+                exercise,
+                db_path: None,
+                audio: AudioSettings {
+                    muted: true,
+                    ..AudioSettings::default()
+                },
+            },
+            Arc::new(|| {}),
+        )
+        .unwrap();
+        // Not reading for a while: more updates than the queue holds pile up
+        // (the 20 frames play in under a second once the model is loaded).
+        let quiet = Instant::now() + Duration::from_secs(10);
+        while !pipeline.finished() && Instant::now() < quiet {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut last = None;
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while Instant::now() < deadline {
+            if let Some(u) = pipeline.latest() {
+                last = Some(u.status);
+            }
+            if matches!(last, Some(Status::Ended | Status::Failed(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Ended, or Failed when the models are not fetched: either way, said.
+        assert!(
+            matches!(last, Some(Status::Ended | Status::Failed(_))),
+            "last status seen: {last:?}"
+        );
     }
 
     #[test]
