@@ -27,7 +27,14 @@ fn fixtures(test: &str) -> Option<PathBuf> {
 
 fn open(model: &str, tracking: bool) -> BlazePose {
     // One thread per session: tests run in parallel on a small machine.
-    let mut bp = BlazePose::open(model, SessionOptions { intra_threads: 1 }).expect("model opens");
+    let mut bp = BlazePose::open(
+        model,
+        SessionOptions {
+            intra_threads: 1,
+            ..SessionOptions::default()
+        },
+    )
+    .expect("model opens");
     bp.set_tracking(tracking);
     bp
 }
