@@ -7,6 +7,8 @@
 mod analyze;
 mod bench;
 mod exercises;
+#[cfg(feature = "gui")]
+mod history;
 mod models;
 mod pose;
 mod synth;
@@ -53,6 +55,10 @@ pub enum Command {
     Synth(synth::SynthArgs),
     /// Score every rule on labelled tracks: precision, recall, F1, false warnings, delay.
     Eval(synth::EvalArgs),
+    /// List or export the sessions the window kept.
+    #[cfg(feature = "gui")]
+    #[command(subcommand)]
+    History(history::HistoryCommand),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -90,6 +96,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Synth(args)) => synth::run_synth(&args),
         Some(Command::Eval(args)) => synth::run_eval(&args),
+        #[cfg(feature = "gui")]
+        Some(Command::History(cmd)) => history::run(&cmd),
         None => open_window(cli.video, cli.exercise, cli.model),
     }
 }

@@ -1,0 +1,100 @@
+//! `formcoach history`: the sessions the window kept, from the command line
+//! (the same store and summaries the history screen shows).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Outcome;
+use crate::store::{Store, default_db_path};
+
+/// What to do with the history.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// One line per session, newest first (or JSON with `--json`).
+    List(ListArgs),
+    /// Write every session with its summary and timeline to a file (`-` for
+    /// standard output). Pictures of warnings stay on this computer.
+    Export(ExportArgs),
+}
+
+/// `history list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `history export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write; `-` is standard output.
+    pub file: PathBuf,
+    /// CSV (one row per session, with its summary) instead of JSON.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Opens the history read-only: listing and exporting never change it, and a
+/// file another formcoach is writing stays untouched.
+fn open() -> anyhow::Result<Store> {
+    let path = default_db_path()?;
+    if !path.exists() {
+        anyhow::bail!(
+            "no history yet at {} (sessions coached in the window are kept there)",
+            path.display()
+        );
+    }
+    Ok(Store::open_read_only(&path)?)
+}
+
+/// Runs a history command.
+pub fn run(cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
+    let store = open()?;
+    match cmd {
+        HistoryCommand::List(args) => {
+            let sessions = store.sessions()?;
+            let mut out = std::io::stdout().lock();
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &sessions)?;
+                writeln!(out)?;
+                return Ok(Outcome::Success);
+            }
+            for s in &sessions {
+                let good = s
+                    .summary
+                    .good_form_ratio()
+                    .map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0));
+                writeln!(
+                    out,
+                    "{:>5}  {}  {:<30} {:>6.0} s  good form {:>4}  reps {}/{}  {:?}",
+                    s.id,
+                    crate::ui::format_unix(s.meta.started_unix_s),
+                    s.meta.exercise_name,
+                    s.summary.duration_s,
+                    good,
+                    s.summary.left.reps,
+                    s.summary.right.reps,
+                    s.status,
+                )?;
+            }
+            Ok(Outcome::Success)
+        }
+        HistoryCommand::Export(args) => {
+            if args.file.as_os_str() == "-" {
+                let out = std::io::stdout().lock();
+                if args.csv {
+                    store.export_csv(out)?;
+                } else {
+                    store.export_json(out)?;
+                }
+            } else {
+                store.export_file(&args.file, !args.csv)?;
+                eprintln!("formcoach: wrote {}", args.file.display());
+            }
+            Ok(Outcome::Success)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `formcoach history`: what the window kept, read from the command line.
+
+// Helpers here run only inside tests: a panic is a failing test with a line number.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{formcoach_env, stderr, stdout};
+use formcoach::store::{DB_FILE, NewSession, Recorder, Sample};
+
+fn keep_a_session(dir: &std::path::Path) {
+    let mut rec = Recorder::start(
+        &dir.join(DB_FILE),
+        &NewSession {
+            exercise_id: "prone-w".to_owned(),
+            exercise_name: "Prone W".to_owned(),
+            source: "camera 0".to_owned(),
+            model: "blazepose-full".to_owned(),
+            rom_unit: "deg".to_owned(),
+            started_unix_s: 1_760_000_000.0,
+        },
+    )
+    .unwrap();
+    for i in 0..20 {
+        rec.push(Sample {
+            t_s: f64::from(i) * 0.1,
+            observable: true,
+            placement_ok: true,
+            good_form: i < 15,
+            reps_left: u32::from(i >= 10),
+            ..Sample::default()
+        })
+        .unwrap();
+    }
+    rec.finish().unwrap();
+}
+
+#[test]
+fn lists_and_exports_what_the_window_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("FORMCOACH_DATA_DIR", data)];
+
+    // Nothing kept yet: said plainly, exit 2.
+    let none = formcoach_env(&["history", "list"], &env);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        stderr(&none).contains("no history yet"),
+        "{}",
+        stderr(&none)
+    );
+
+    keep_a_session(dir.path());
+    let list = formcoach_env(&["history", "list"], &env);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert!(text.contains("Prone W") && text.contains("75%"), "{text}");
+
+    let json = formcoach_env(&["history", "export", "-"], &env);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+
+    let csv_path = dir.path().join("out.csv");
+    let csv = formcoach_env(
+        &["history", "export", "--csv", csv_path.to_str().unwrap()],
+        &env,
+    );
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert_eq!(
+        std::fs::read_to_string(&csv_path).unwrap().lines().count(),
+        2,
+        "a header and one row per session"
+    );
+
+    // A full disk: named, exit 2, and the history is still all there.
+    if std::path::Path::new("/dev/full").exists() {
+        let full = formcoach_env(&["history", "export", "/dev/full"], &env);
+        assert_eq!(full.status.code(), Some(2));
+        let err = stderr(&full);
+        assert!(
+            err.contains("/dev/full") && err.contains("disk is full"),
+            "{err}"
+        );
+        let again = formcoach_env(&["history", "list"], &env);
+        assert!(stdout(&again).contains("Prone W"));
+    }
+}
