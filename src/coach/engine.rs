@@ -862,7 +862,7 @@ impl Coach {
                         let dwell = if matches!(rule.kind, RuleKind::Tempo { .. }) {
                             0.0
                         } else {
-                            DWELL_S
+                            rule.dwell_s.unwrap_or(DWELL_S)
                         };
                         advance(f, v, t, dwell, &rule.id, &rule.cue, side, events)
                     }

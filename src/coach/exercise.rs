@@ -354,6 +354,10 @@ pub struct Rule {
     pub cue: String,
     /// Only checked while this rep/hold is in position.
     pub during: Option<String>,
+    /// How long a fault must last before it warns; `None` is the coach's
+    /// default. Longer for signals that jitter near their threshold (small
+    /// head segments, a hip roll seen edge-on), at the cost of a later cue.
+    pub dwell_s: Option<f64>,
 }
 
 /// One exercise, ready for the coach.
@@ -467,6 +471,7 @@ struct RawRule {
     after: Option<String>,
     during: Option<String>,
     min_score: Option<f32>,
+    dwell_s: Option<f64>,
     priority: Option<u32>,
     cue: Option<String>,
 }
@@ -702,6 +707,11 @@ impl RawRule {
         if !(0.0..=1.0).contains(&min_score) {
             return Err(format!("rule `{}`: min_score must be within 0..1", self.id));
         }
+        if let Some(d) = self.dwell_s
+            && !(0.0..=2.0).contains(&d)
+        {
+            return Err(format!("rule `{}`: dwell_s must be within 0..2 s", self.id));
+        }
         Ok(Rule {
             id: self.id,
             kind,
@@ -709,6 +719,7 @@ impl RawRule {
             priority: self.priority.unwrap_or(2),
             cue,
             during: self.during,
+            dwell_s: self.dwell_s,
         })
     }
 }
@@ -926,6 +937,21 @@ mod tests {
         for (file, _) in BUILTIN {
             assert!(cat.get(file.trim_end_matches(".toml")).is_some(), "{file}");
         }
+    }
+
+    #[test]
+    fn a_rule_can_wait_longer_before_warning_but_not_for_ever() {
+        let (cat, _) = Catalogue::builtin();
+        let nod = cat.get("chin-tuck").and_then(|e| e.rule("no-nodding"));
+        assert_eq!(nod.and_then(|r| r.dwell_s), Some(0.25));
+        let text = BUILTIN
+            .iter()
+            .find(|(f, _)| *f == "chin-tuck.toml")
+            .map(|(_, t)| *t)
+            .unwrap_or_default()
+            .replace("dwell_s = 0.25", "dwell_s = 5.0");
+        let err = Exercise::from_toml(&text, "chin-tuck.toml").unwrap_err();
+        assert!(err.to_string().contains("dwell_s"), "{err}");
     }
 
     #[test]
