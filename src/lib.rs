@@ -15,6 +15,7 @@ pub mod motion;
 pub mod pose;
 pub mod session;
 pub mod source;
+pub mod stats;
 #[cfg(feature = "gui")]
 pub mod store;
 pub mod synth;

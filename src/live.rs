@@ -26,6 +26,7 @@ use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
 use crate::session::{Report, Session};
 use crate::source::Frame;
+use crate::stats::nearest_rank;
 use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, Thumbnail};
 
 /// Longer side of a warning picture, pixels.
@@ -181,9 +182,9 @@ impl SpeedSummary {
             } else {
                 0.0
             },
-            latency_p50_ms: percentile(latencies_ms, 0.5),
-            latency_p95_ms: percentile(latencies_ms, 0.95),
-            inference_p50_ms: percentile(inference_ms, 0.5),
+            latency_p50_ms: nearest_rank(latencies_ms, 0.5).unwrap_or(0.0),
+            latency_p95_ms: nearest_rank(latencies_ms, 0.95).unwrap_or(0.0),
+            inference_p50_ms: nearest_rank(inference_ms, 0.5).unwrap_or(0.0),
             dropped_frames: dropped,
         }
     }
@@ -203,17 +204,6 @@ impl std::fmt::Display for SpeedSummary {
             self.dropped_frames
         )
     }
-}
-
-/// The `q` quantile (nearest rank) of unsorted values; 0 when empty.
-fn percentile(values: &[f64], q: f64) -> f64 {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
 }
 
 /// What a session left behind.

@@ -135,13 +135,13 @@ impl RuleRow {
     /// Median delay, seconds.
     #[must_use]
     pub fn median_delay_s(&self) -> Option<f64> {
-        quantile(&self.delays_s, 0.5)
+        crate::stats::nearest_rank(&self.delays_s, 0.5)
     }
 
     /// 90th percentile delay, seconds.
     #[must_use]
     pub fn p90_delay_s(&self) -> Option<f64> {
-        quantile(&self.delays_s, 0.9)
+        crate::stats::nearest_rank(&self.delays_s, 0.9)
     }
 
     /// Which targets this rule misses, in words (empty when it meets all).
@@ -173,18 +173,6 @@ impl RuleRow {
         }
         out
     }
-}
-
-fn quantile(xs: &[f64], q: f64) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    // Nearest-rank on the sorted delays; with a handful of faults per rule
-    // interpolation would only pretend to precision.
-    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    Some(v[rank - 1])
 }
 
 /// Reps counted against reps done, per exercise.
