@@ -212,7 +212,9 @@ pub fn number_word(n: u32) -> String {
     }
 }
 
-fn capitalized(s: &str) -> String {
+/// `s` with its first letter in capitals (words built for the middle of a
+/// sentence, said or shown on their own).
+pub(crate) fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -11,6 +11,7 @@
 use egui::RichText;
 use serde::{Deserialize, Serialize};
 
+use crate::audio::cues::capitalized;
 use crate::audio::{
     AudioSettings, AudioStatus, DEFAULT_BREATHING_PACE, Player, Priority, SpeechEngine, ToneKind,
     Utterance, UtteranceKind,
@@ -272,17 +273,17 @@ impl SettingsView {
                 false,
                 &format!(
                     "{}. Plug in speakers or headphones, then open this screen again.",
-                    capitalised(why)
+                    capitalized(why)
                 ),
             ),
         }
         match &self.status.speech {
             None => {}
             Some(Ok(engine)) => Self::status_line(ui, true, &format!("Spoken cues by {engine}.")),
-            Some(Err(why)) => Self::status_line(ui, false, &capitalised(why)),
+            Some(Err(why)) => Self::status_line(ui, false, &capitalized(why)),
         }
         if let Some(voice) = &self.status.voice {
-            Self::status_line(ui, false, &capitalised(voice));
+            Self::status_line(ui, false, &capitalized(voice));
         }
     }
 
@@ -388,15 +389,6 @@ impl SettingsView {
             self.status = AudioStatus::default();
         }
     }
-}
-
-/// `text` with its first letter in capitals (messages built for the middle
-/// of a sentence, shown on their own).
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]
