@@ -1,11 +1,14 @@
 //! History: every stored session, trends per exercise, and export.
 
 use egui::RichText;
-use egui_plot::{Legend, Line, Plot, Points};
+use egui_plot::Legend;
 
 use crate::store::{SessionRecord, SessionStatus};
 
-use super::{format_duration, format_unix, palette};
+use super::{format_duration, format_unix, line_with_dots, palette, still_plot};
+
+/// Height of each trend chart.
+const TREND_HEIGHT: f32 = 170.0;
 
 /// What the person asked for on this screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,52 +137,21 @@ impl HistoryView {
         let (rom_l, rom_r) = (rom(|s| s.summary.left.rom), rom(|s| s.summary.right.rom));
         ui.columns(2, |cols| {
             cols[0].label("Good form, % of the time you were seen");
-            Plot::new("trend_ratio")
-                .height(170.0)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
+            still_plot("trend_ratio", TREND_HEIGHT)
                 .include_y(0.0)
                 .include_y(100.0)
                 .x_axis_label("session")
                 .show(&mut cols[0], |p| {
-                    p.line(
-                        Line::new("good form", ratio.clone())
-                            .color(palette::GOOD)
-                            .width(2.0),
-                    );
-                    p.points(
-                        Points::new("good form", ratio)
-                            .color(palette::GOOD)
-                            .radius(4.0),
-                    );
+                    line_with_dots(p, "good form", ratio, palette::GOOD);
                 });
             cols[1].label("Best range reached per session");
-            Plot::new("trend_rom")
-                .height(170.0)
+            still_plot("trend_rom", TREND_HEIGHT)
                 .legend(Legend::default())
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
                 .include_y(0.0)
                 .x_axis_label("session")
                 .show(&mut cols[1], |p| {
-                    p.line(
-                        Line::new("left", rom_l.clone())
-                            .color(palette::LEFT)
-                            .width(2.0),
-                    );
-                    p.points(Points::new("left", rom_l).color(palette::LEFT).radius(4.0));
-                    p.line(
-                        Line::new("right", rom_r.clone())
-                            .color(palette::RIGHT)
-                            .width(2.0),
-                    );
-                    p.points(
-                        Points::new("right", rom_r)
-                            .color(palette::RIGHT)
-                            .radius(4.0),
-                    );
+                    line_with_dots(p, "left", rom_l, palette::LEFT);
+                    line_with_dots(p, "right", rom_r, palette::RIGHT);
                 });
         });
     }

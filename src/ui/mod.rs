@@ -95,6 +95,36 @@ pub mod palette {
     pub const ACCENT: Color32 = Color32::from_rgb(0, 114, 178);
 }
 
+/// A chart for reading, not exploring: fixed in place (no drag, zoom or
+/// scroll), so scrolling the page never moves the axes instead.
+pub(crate) fn still_plot(id: &'static str, height: f32) -> egui_plot::Plot<'static> {
+    egui_plot::Plot::new(id)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+}
+
+/// One series as a line with a dot on each reading (sessions and reps are
+/// few, so each one should be visible).
+pub(crate) fn line_with_dots(
+    plot: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    points: Vec<[f64; 2]>,
+    colour: egui::Color32,
+) {
+    plot.line(
+        egui_plot::Line::new(name, points.clone())
+            .color(colour)
+            .width(2.0),
+    );
+    plot.points(
+        egui_plot::Points::new(name, points)
+            .color(colour)
+            .radius(4.0),
+    );
+}
+
 /// Seconds as `1 min 05 s` or `42 s`.
 #[must_use]
 pub fn format_duration(secs: f64) -> String {

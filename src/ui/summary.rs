@@ -3,11 +3,11 @@
 //! and how long the person could not be seen (stated, not hidden).
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
+use egui_plot::{Bar, BarChart, Legend, Line};
 
 use crate::store::{Sample, Summary, Thumbnail};
 
-use super::{format_duration, palette};
+use super::{format_duration, line_with_dots, palette, still_plot};
 
 /// Height of each chart.
 const PLOT_HEIGHT: f32 = 190.0;
@@ -212,12 +212,8 @@ impl SummaryView {
             );
             return;
         }
-        Plot::new("rom_plot")
-            .height(PLOT_HEIGHT)
+        still_plot("rom_plot", PLOT_HEIGHT)
             .legend(Legend::default())
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
             .x_axis_label("seconds")
             .include_y(0.0)
             .show(ui, |p| {
@@ -227,16 +223,10 @@ impl SummaryView {
                     ("reps", "right")
                 };
                 if !left.is_empty() {
-                    p.line(Line::new(ln, left.clone()).color(palette::LEFT).width(2.0));
-                    p.points(Points::new(ln, left).color(palette::LEFT).radius(4.0));
+                    line_with_dots(p, ln, left, palette::LEFT);
                 }
                 if !right.is_empty() {
-                    p.line(
-                        Line::new(rn, right.clone())
-                            .color(palette::RIGHT)
-                            .width(2.0),
-                    );
-                    p.points(Points::new(rn, right).color(palette::RIGHT).radius(4.0));
+                    line_with_dots(p, rn, right, palette::RIGHT);
                 }
             });
     }
@@ -259,11 +249,7 @@ impl SummaryView {
                 .fill(colour)
                 .width(0.6)
         };
-        Plot::new("balance_plot")
-            .height(PLOT_HEIGHT)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
+        still_plot("balance_plot", PLOT_HEIGHT)
             .show_x(false)
             .include_y(0.0)
             .x_axis_formatter(|mark, _| match mark.value.round() as i64 {
@@ -301,11 +287,7 @@ impl SummaryView {
             .map(|w| w.end_s)
             .chain(self.samples.last().map(|x| x.t_s))
             .fold(0.0, f64::max);
-        Plot::new("warning_timeline")
-            .height(40.0 + 28.0 * kinds.len() as f32)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
+        still_plot("warning_timeline", 40.0 + 28.0 * kinds.len() as f32)
             .show_y(false)
             .include_x(0.0)
             .include_x(end)
