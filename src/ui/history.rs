@@ -136,7 +136,7 @@ impl HistoryView {
         };
         let (rom_l, rom_r) = (rom(|s| s.summary.left.rom), rom(|s| s.summary.right.rom));
         ui.columns(2, |cols| {
-            cols[0].label("Good form, % of the time you were seen");
+            cols[0].label("Good form, % of the time you were seen in position");
             still_plot("trend_ratio", TREND_HEIGHT)
                 .include_y(0.0)
                 .include_y(100.0)
