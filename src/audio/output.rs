@@ -30,8 +30,6 @@ struct Shared {
     muted: AtomicBool,
     /// `f32` bits.
     volume: AtomicU32,
-    device: AtomicBool,
-    speech: AtomicBool,
     status: Mutex<AudioStatus>,
 }
 
@@ -58,6 +56,13 @@ impl AudioStatus {
 impl Shared {
     fn volume(&self) -> f32 {
         f32::from_bits(self.volume.load(Ordering::Relaxed))
+    }
+    /// Whether a sound device is open and working (the status is the one
+    /// record of it, written by the audio thread and its error callback).
+    fn device_ok(&self) -> bool {
+        self.status
+            .lock()
+            .is_ok_and(|st| matches!(st.device, Some(Ok(()))))
     }
     fn set_status(&self, f: impl FnOnce(&mut AudioStatus)) {
         if let Ok(mut st) = self.status.lock() {
@@ -173,13 +178,13 @@ impl Player {
     /// Whether a sound device is open (false until the thread has opened it).
     #[must_use]
     pub fn has_device(&self) -> bool {
-        self.shared.device.load(Ordering::Relaxed)
+        self.shared.device_ok()
     }
 
     /// Whether phrases can be spoken.
     #[must_use]
     pub fn has_speech(&self) -> bool {
-        self.shared.speech.load(Ordering::Relaxed)
+        matches!(self.status().speech, Some(Ok(_)))
     }
 
     /// What is wrong with sound right now, worded for the person (for a
@@ -247,7 +252,6 @@ fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Arc<Shared>) {
     // the voice may be turned on mid-session.
     let speech = match Speech::open(settings.voice.as_deref(), settings.rate_wpm) {
         Ok(s) => {
-            shared.speech.store(true, Ordering::Relaxed);
             shared.set_status(|st| {
                 st.speech = Some(Ok(s.engine().name()));
                 st.voice = s.voice_problem().map(ToString::to_string);
@@ -296,7 +300,7 @@ fn run(rx: &Receiver<Command>, settings: &AudioSettings, shared: &Arc<Shared>) {
                 }
                 // The device went away (unplugged headphones, a sound server
                 // restart): try again now and then, so sound comes back by itself.
-                if !shared.device.load(Ordering::Relaxed) {
+                if !shared.device_ok() {
                     if last_reopen.elapsed() < REOPEN_EVERY {
                         continue;
                     }
@@ -332,7 +336,6 @@ fn open_lanes(shared: &Arc<Shared>) -> Result<Lanes, AudioError> {
         move |e: rodio::CpalError| {
             let e = AudioError::NoDevice(format!("the sound output stopped: {e}"));
             warn_once(&e.to_string());
-            shared.device.store(false, Ordering::Relaxed);
             shared.set_status(|st| st.device = Some(Err(e.to_string())));
         }
     };
@@ -349,7 +352,6 @@ fn open_lanes(shared: &Arc<Shared>) -> Result<Lanes, AudioError> {
         speech_priority: Priority::Praise,
     };
     lanes.set_volume(muted_volume(shared));
-    shared.device.store(true, Ordering::Relaxed);
     shared.set_status(|st| st.device = Some(Ok(())));
     Ok(lanes)
 }
