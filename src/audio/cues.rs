@@ -773,8 +773,7 @@ mod tests {
     use crate::coach::{Catalogue, Cue, HoldProgress, RepCounts};
 
     fn ex(id: &str) -> Exercise {
-        let (cat, _) = Catalogue::builtin();
-        cat.get(id).unwrap().clone()
+        Catalogue::builtin_exercise(id)
     }
 
     fn fb(t: f64) -> Feedback {

@@ -812,6 +812,16 @@ impl Catalogue {
         (cat, errors)
     }
 
+    /// A built-in exercise by id, for unit tests across the crate.
+    #[cfg(test)]
+    #[allow(clippy::panic)] // only tests call it, with ids that exist
+    pub(crate) fn builtin_exercise(id: &str) -> Exercise {
+        let (cat, _) = Catalogue::builtin();
+        cat.get(id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} is built in"))
+    }
+
     /// Where user exercise files live by default.
     #[must_use]
     pub fn default_user_dir() -> Option<PathBuf> {

@@ -555,10 +555,7 @@ mod tests {
     use super::*;
 
     fn view() -> LiveView {
-        let (cat, _) = crate::coach::Catalogue::builtin();
-        let Some(ex) = cat.get("chin-tuck").cloned() else {
-            panic!("chin-tuck is built in");
-        };
+        let ex = crate::coach::Catalogue::builtin_exercise("chin-tuck");
         LiveView::new(ex, "camera 0".to_owned())
     }
 
