@@ -390,10 +390,17 @@ impl LivePipeline {
             // A panicked capture thread has nothing left to give back.
             let _ = c.join();
         }
-        self.inference
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default()
+        let Some(inference) = self.inference.take() else {
+            return Outcome::default();
+        };
+        // The inference thread may be waiting to hand over a change of state
+        // (state changes are never dropped); keep the queue moving until it
+        // is done, or stopping would wait on it forever.
+        while !inference.is_finished() {
+            while self.updates.try_recv().is_ok() {}
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        inference.join().unwrap_or_default()
     }
 }
 
@@ -974,6 +981,45 @@ mod tests {
         assert!(
             matches!(last, Some(Status::Ended | Status::Failed(_))),
             "last status seen: {last:?}"
+        );
+    }
+
+    /// Stopping while the inference thread waits to hand over "ended" (the
+    /// window not reading, as while it handles Esc or closes) must not hang.
+    #[test]
+    fn stopping_never_waits_on_a_window_that_is_not_reading() {
+        let exercise = crate::coach::Catalogue::builtin_exercise("chin-tuck");
+        let dir = tempfile::tempdir().unwrap();
+        let frames = dir.path().join("frames");
+        std::fs::create_dir(&frames).unwrap();
+        for i in 0..12 {
+            let img = RgbImage::from_pixel(64, 48, image::Rgb([i * 20, 80, 120]));
+            img.save(frames.join(format!("{i:03}.png"))).unwrap();
+        }
+        let pipeline = LivePipeline::start(
+            PipelineConfig {
+                source: SourceSpec::Video { path: frames },
+                model: "movenet-lightning".to_owned(),
+                exercise,
+                db_path: None,
+                audio: AudioSettings {
+                    muted: true,
+                    ..AudioSettings::default()
+                },
+            },
+            Arc::new(|| {}),
+        )
+        .unwrap();
+        // Long enough for the frames to fill the queue and "ended" (or
+        // "failed", without models) to wait behind them.
+        std::thread::sleep(Duration::from_secs(8));
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(pipeline.stop());
+        });
+        assert!(
+            done.recv_timeout(Duration::from_secs(30)).is_ok(),
+            "stopping the pipeline hung"
         );
     }
 
