@@ -60,6 +60,8 @@ pub struct FormcoachApp {
     picker: PickerView,
     screen: Screen,
     live: Option<(LiveView, LivePipeline)>,
+    /// The window's size or maximized state changed since settings were read.
+    window_moved: bool,
 }
 
 impl std::fmt::Debug for FormcoachApp {
@@ -151,6 +153,7 @@ impl FormcoachApp {
             picker,
             screen,
             live: None,
+            window_moved: false,
         };
         if let Some(video) = options.video {
             // Asking for a file on the command line is asking to start now; the
@@ -598,6 +601,16 @@ pub fn default_history_path() -> Option<PathBuf> {
 
 impl eframe::App for FormcoachApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let (size, maximized) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.inner_rect.map(|r| [r.width(), r.height()]), v.maximized)
+        });
+        self.window_moved |= self.settings.note_window(size, maximized);
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            // The usual way out on every desktop; a running session is saved
+            // as it would be on Esc (the pipeline finishes it on drop).
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.pump(ctx);
         if let Some(c) = self.keys(ctx) {
             self.apply(c);
@@ -607,6 +620,12 @@ impl eframe::App for FormcoachApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         if let Some(c) = self.screen_ui(ui) {
             self.apply(c);
+        }
+    }
+
+    fn on_exit(&mut self) {
+        if self.window_moved {
+            self.save_settings();
         }
     }
 }

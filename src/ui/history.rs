@@ -1,7 +1,6 @@
 //! History: every stored session, trends per exercise, and export.
 
 use egui::RichText;
-use egui_plot::Legend;
 
 use crate::store::{SessionRecord, SessionStatus};
 
@@ -146,7 +145,7 @@ impl HistoryView {
                 });
             cols[1].label("Best range reached per session");
             still_plot("trend_rom", TREND_HEIGHT)
-                .legend(Legend::default())
+                .legend(super::range_legend())
                 .include_y(0.0)
                 .x_axis_label("session")
                 .show(&mut cols[1], |p| {

@@ -45,11 +45,19 @@ pub fn run_window(options: WindowOptions) -> anyhow::Result<()> {
     {
         anyhow::bail!(NO_DISPLAY);
     }
+    // Only the window's size is needed before it opens; the app opens the
+    // history for real (and explains any problem with it) once it runs.
+    let saved = crate::store::default_db_path()
+        .ok()
+        .filter(|p| p.exists())
+        .and_then(|p| crate::store::Store::open_read_only(&p).ok());
+    let saved = settings::Settings::load(saved.as_ref());
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("formcoach")
-            .with_inner_size([1280.0, 760.0])
-            .with_min_inner_size([800.0, 560.0]),
+            .with_inner_size(saved.initial_window_size())
+            .with_maximized(saved.maximized)
+            .with_min_inner_size(settings::MIN_WINDOW_SIZE),
         ..Default::default()
     };
     let result = eframe::run_native(
@@ -103,6 +111,13 @@ pub(crate) fn still_plot(id: &'static str, height: f32) -> egui_plot::Plot<'stat
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
+}
+
+/// The left/right legend of a range chart. Ranges are positive and the
+/// charts start at zero, so the bottom corner is empty while the newest
+/// reading, top right, stays visible.
+pub(crate) fn range_legend() -> egui_plot::Legend {
+    egui_plot::Legend::default().position(egui_plot::Corner::RightBottom)
 }
 
 /// One series as a line with a dot on each reading (sessions and reps are

@@ -48,6 +48,11 @@ pub struct Settings {
     pub desk_reminder: bool,
     /// Minutes of use between reminders.
     pub reminder_every_min: u32,
+    /// Window size in points when last closed, unmaximized: people arrange
+    /// the window beside their work once and expect it back.
+    pub window_size: Option<[f32; 2]>,
+    /// The window was maximized when last closed.
+    pub maximized: bool,
 }
 
 impl Default for Settings {
@@ -61,9 +66,18 @@ impl Default for Settings {
             show_stats: true,
             desk_reminder: true,
             reminder_every_min: DEFAULT_REMINDER_MIN,
+            window_size: None,
+            maximized: false,
         }
     }
 }
+
+/// The window's first size, in points, when nothing was saved.
+pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1280.0, 760.0];
+/// Below this the live view's cue and side panel no longer fit.
+pub const MIN_WINDOW_SIZE: [f32; 2] = [800.0, 560.0];
+/// Larger than any screen today; a saved size beyond it is a broken value.
+const MAX_WINDOW_SIZE: [f32; 2] = [16384.0, 16384.0];
 
 impl Settings {
     /// Reads saved settings; anything unreadable falls back to defaults.
@@ -78,6 +92,39 @@ impl Settings {
             crate::pose::DEFAULT_MODEL.clone_into(&mut s.model);
         }
         s
+    }
+
+    /// The size to open the window at: the saved one when it is usable.
+    #[must_use]
+    pub fn initial_window_size(&self) -> [f32; 2] {
+        match self.window_size {
+            Some([w, h]) if w.is_finite() && h.is_finite() => [
+                w.clamp(MIN_WINDOW_SIZE[0], MAX_WINDOW_SIZE[0]),
+                h.clamp(MIN_WINDOW_SIZE[1], MAX_WINDOW_SIZE[1]),
+            ],
+            _ => DEFAULT_WINDOW_SIZE,
+        }
+    }
+
+    /// Takes note of the window as it is now; `true` when that changed what
+    /// would be saved. While maximized the size from before is kept, so
+    /// unmaximizing after the next start gives the person's own size back.
+    pub fn note_window(&mut self, inner_size: Option<[f32; 2]>, maximized: Option<bool>) -> bool {
+        let before = (self.window_size, self.maximized);
+        if let Some(m) = maximized {
+            self.maximized = m;
+        }
+        if !self.maximized
+            && let Some([w, h]) = inner_size
+            && w.is_finite()
+            && h.is_finite()
+            && w >= 1.0
+            && h >= 1.0
+        {
+            // Whole points: sub-point jitter is not worth a write.
+            self.window_size = Some([w.round(), h.round()]);
+        }
+        before != (self.window_size, self.maximized)
     }
 
     /// Saves settings; returns why not when the history cannot be written.
@@ -419,6 +466,30 @@ mod tests {
         let back = Settings::load(Some(&store));
         assert_eq!(back.model, crate::pose::DEFAULT_MODEL);
         assert_eq!(back.reminder_every_min, 15);
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp)] // Sizes are whole points or clamped to exact bounds.
+    fn the_window_opens_at_its_last_size_and_never_at_a_broken_one() {
+        let mut s = Settings::default();
+        assert_eq!(s.initial_window_size(), DEFAULT_WINDOW_SIZE);
+        assert!(s.note_window(Some([1000.4, 700.0]), Some(false)));
+        assert!(!s.note_window(Some([1000.2, 700.1]), Some(false)));
+        assert_eq!(s.initial_window_size(), [1000.0, 700.0]);
+        // Maximizing keeps the person's own size for later.
+        assert!(s.note_window(Some([1920.0, 1080.0]), Some(true)));
+        assert!(s.maximized);
+        assert_eq!(s.window_size, Some([1000.0, 700.0]));
+        assert!(s.note_window(None, Some(false)));
+        assert!(!s.maximized);
+        // Too small, absurd or garbage values saved by hand come back usable.
+        s.window_size = Some([10.0, 10.0]);
+        assert_eq!(s.initial_window_size(), MIN_WINDOW_SIZE);
+        s.window_size = Some([f32::NAN, 900.0]);
+        assert_eq!(s.initial_window_size(), DEFAULT_WINDOW_SIZE);
+        s.window_size = Some([1e9, 900.0]);
+        assert_eq!(s.initial_window_size(), [MAX_WINDOW_SIZE[0], 900.0]);
+        assert!(!s.note_window(Some([0.0, 0.0]), None));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! and how long the person could not be seen (stated, not hidden).
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, Legend, Line};
+use egui_plot::{Bar, BarChart, Line};
 
 use crate::store::{Sample, Summary, Thumbnail};
 
@@ -213,7 +213,7 @@ impl SummaryView {
             return;
         }
         still_plot("rom_plot", PLOT_HEIGHT)
-            .legend(Legend::default())
+            .legend(super::range_legend())
             .x_axis_label("seconds")
             .include_y(0.0)
             .show(ui, |p| {
