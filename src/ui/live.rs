@@ -22,7 +22,14 @@ pub const CUE_SIZE: f32 = 46.0;
 /// Size of the rep numbers.
 const COUNT_SIZE: f32 = 40.0;
 /// Height of the strip above the picture that holds the cue (two lines).
-const BANNER_HEIGHT: f32 = 140.0;
+const BANNER_HEIGHT: f32 = 156.0;
+/// Space between the banner strip's edge and its coloured box.
+const BANNER_GAP: f32 = 10.0;
+/// Space between the coloured box and its text.
+const BANNER_MARGIN: f32 = 12.0;
+/// The smallest cue text: a smaller one is still readable at arm's length,
+/// and a cue cut off at the bottom is worse.
+const MIN_CUE_SIZE: f32 = 18.0;
 /// Width of the side panel.
 const PANEL_WIDTH: f32 = 300.0;
 
@@ -240,15 +247,19 @@ impl LiveView {
             (_, Some(fb)) => cue_of(fb),
             (_, None) => return,
         };
+        // A narrow window wraps a long cue onto more lines than the strip
+        // holds: smaller text beats a last line hidden behind the picture.
+        let room = area.shrink(BANNER_GAP + BANNER_MARGIN).size();
+        let size = fitting_size(ui.ctx(), &text, size, room);
         let mut child = ui.new_child(
             egui::UiBuilder::new()
-                .max_rect(area.shrink(10.0))
+                .max_rect(area.shrink(BANNER_GAP))
                 .layout(egui::Layout::top_down(egui::Align::Center)),
         );
         egui::Frame::new()
             .fill(fill)
             .corner_radius(8.0)
-            .inner_margin(12.0)
+            .inner_margin(BANNER_MARGIN)
             .show(&mut child, |ui| {
                 ui.label(RichText::new(text).size(size).color(text_color));
             });
@@ -422,6 +433,29 @@ impl LiveView {
     }
 }
 
+/// The largest text size up to `wanted` at which `text`, wrapped to
+/// `room.x`, is no taller than `room.y`; never below [`MIN_CUE_SIZE`].
+fn fitting_size(ctx: &egui::Context, text: &str, wanted: f32, room: Vec2) -> f32 {
+    let mut size = wanted;
+    while size > MIN_CUE_SIZE {
+        let height = ctx.fonts_mut(|f| {
+            f.layout(
+                text.to_owned(),
+                FontId::proportional(size),
+                Color32::WHITE,
+                room.x,
+            )
+            .size()
+            .y
+        });
+        if height <= room.y {
+            break;
+        }
+        size = (size * 0.9).max(MIN_CUE_SIZE);
+    }
+    size
+}
+
 /// The banner text and look for a frame's feedback.
 fn cue_of(fb: &Feedback) -> (String, Color32, Color32, f32) {
     if let Some(cue) = &fb.cue {
@@ -557,6 +591,43 @@ mod tests {
     fn view() -> LiveView {
         let ex = crate::coach::Catalogue::builtin_exercise("chin-tuck");
         LiveView::new(ex, "camera 0".to_owned())
+    }
+
+    #[test]
+    fn a_long_cue_shrinks_to_fit_a_narrow_window_and_a_short_one_does_not() {
+        let ctx = egui::Context::default();
+        let room = Vec2::new(460.0, BANNER_HEIGHT - 2.0 * (BANNER_GAP + BANNER_MARGIN));
+        let long = "Stand side-on to the camera, arms relaxed. Hold still to start counting.";
+        let mut sizes = None;
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let ctx = ui.ctx();
+            sizes = Some((
+                fitting_size(ctx, long, CUE_SIZE, room),
+                fitting_size(ctx, "Chin level.", CUE_SIZE, room),
+                fitting_size(ctx, &long.repeat(20), CUE_SIZE, room),
+            ));
+            let (fit, _, _) = sizes.unwrap();
+            let height = ctx.fonts_mut(|f| {
+                f.layout(
+                    long.to_owned(),
+                    FontId::proportional(fit),
+                    Color32::WHITE,
+                    room.x,
+                )
+                .size()
+                .y
+            });
+            assert!(height <= room.y, "{height} > {}", room.y);
+        });
+        // No renderer here to take the font atlas.
+        output.textures_delta.clear();
+        let (long_size, short_size, huge_size) = sizes.unwrap();
+        assert!(
+            long_size < CUE_SIZE && long_size > MIN_CUE_SIZE,
+            "{long_size}"
+        );
+        assert!((short_size - CUE_SIZE).abs() < f32::EPSILON);
+        assert!((huge_size - MIN_CUE_SIZE).abs() < f32::EPSILON);
     }
 
     #[test]
