@@ -323,24 +323,19 @@ impl PickerView {
         ui.add_space(8.0);
         ui.label(RichText::new(&ex.instructions).size(17.0));
         ui.add_space(12.0);
-        ui.horizontal_top(|ui| {
-            egui::Grid::new("exercise_facts")
-                .num_columns(2)
-                .spacing([16.0, 6.0])
-                .show(ui, |ui| {
-                    ui.label(RichText::new("How much").strong());
-                    ui.label(dose_text(&ex.dose));
-                    ui.end_row();
-                    ui.label(RichText::new("Start position").strong());
-                    ui.label(position_text(ex.position));
-                    ui.end_row();
-                    ui.label(RichText::new("Camera").strong());
-                    ui.label(view_text(ex.view));
-                    ui.end_row();
-                });
-            ui.add_space(24.0);
+        // Side by side when there is room; in a narrow window the drawing
+        // goes below, or it would push the whole pane past the window's edge.
+        if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+            ui.horizontal_top(|ui| {
+                facts_ui(ui, &ex);
+                ui.add_space(24.0);
+                self.camera_picture_ui(ui, &ex);
+            });
+        } else {
+            facts_ui(ui, &ex);
+            ui.add_space(12.0);
             self.camera_picture_ui(ui, &ex);
-        });
+        }
         ui.add_space(16.0);
         ui.separator();
         ui.add_space(8.0);
@@ -517,6 +512,28 @@ impl PickerView {
         }
         command
     }
+}
+
+/// Width of the details pane from which the facts and the camera drawing
+/// sit side by side (the longest facts plus the 200-pt drawing).
+const SIDE_BY_SIDE_WIDTH: f32 = 680.0;
+
+/// Dose, start position and camera view of an exercise.
+fn facts_ui(ui: &mut egui::Ui, ex: &Exercise) {
+    egui::Grid::new("exercise_facts")
+        .num_columns(2)
+        .spacing([16.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("How much").strong());
+            ui.label(dose_text(&ex.dose));
+            ui.end_row();
+            ui.label(RichText::new("Start position").strong());
+            ui.label(position_text(ex.position));
+            ui.end_row();
+            ui.label(RichText::new("Camera").strong());
+            ui.label(view_text(ex.view));
+            ui.end_row();
+        });
 }
 
 #[cfg(test)]
