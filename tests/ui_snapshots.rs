@@ -436,3 +436,56 @@ fn desk_reset_reminder_over_the_picker() {
     harness.run();
     assert_eq!(harness.state().2, Some(ReminderCommand::Start));
 }
+
+/// At the smallest window size nothing runs past the window's edge and a
+/// long cue stays inside its strip above the picture.
+#[test]
+fn the_smallest_window_cuts_nothing_off() {
+    use formcoach::ui::live::BANNER_HEIGHT;
+    use formcoach::ui::settings::MIN_WINDOW_SIZE;
+    let (cat, _) = Catalogue::builtin();
+    let view = PickerView::new(
+        cat.iter().cloned().collect(),
+        Some("thread-the-needle".to_owned()),
+        Ok(Vec::new()),
+    );
+    let mut harness = Harness::builder()
+        .with_size(MIN_WINDOW_SIZE)
+        .wgpu()
+        .build_ui_state(
+            |ui, v: &mut PickerView| {
+                let _ = v.ui(ui);
+            },
+            view,
+        );
+    harness.run();
+    for text in ["No camera found", "Open a video", "Camera"] {
+        let rect = harness.get_by_label_contains(text).rect();
+        assert!(
+            rect.right() <= MIN_WINDOW_SIZE[0],
+            "'{text}' runs past the window's edge: {rect:?}"
+        );
+    }
+
+    let ex = exercise("chin-tuck");
+    let frames = track("seated-cervical-rotation", "clean-a");
+    let (pose, mut fb) = coach_until(&ex, &frames, |fb| fb.placement.is_some());
+    let long = "Stand side-on to the camera with your arms relaxed, then hold still for a moment.";
+    fb.placement = Some(long.to_owned());
+    fb.cue = None;
+    let mut harness = Harness::builder()
+        .with_size(MIN_WINDOW_SIZE)
+        .wgpu()
+        .build_ui_state(
+            |ui, view: &mut LiveView| {
+                let _ = view.ui(ui);
+            },
+            live_view(ex, pose, fb),
+        );
+    harness.run();
+    let rect = harness.get_by_label(long).rect();
+    assert!(
+        rect.bottom() <= BANNER_HEIGHT && rect.right() <= MIN_WINDOW_SIZE[0],
+        "the cue does not fit its strip: {rect:?}"
+    );
+}

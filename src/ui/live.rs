@@ -22,7 +22,7 @@ pub const CUE_SIZE: f32 = 46.0;
 /// Size of the rep numbers.
 const COUNT_SIZE: f32 = 40.0;
 /// Height of the strip above the picture that holds the cue (two lines).
-const BANNER_HEIGHT: f32 = 156.0;
+pub const BANNER_HEIGHT: f32 = 156.0;
 /// Space between the banner strip's edge and its coloured box.
 const BANNER_GAP: f32 = 10.0;
 /// Space between the coloured box and its text.
