@@ -933,17 +933,15 @@ mod tests {
         assert!(clock.at(0.5) > t);
     }
 
-    /// The window may be busy and not read updates for a while; the end of
-    /// the video must still reach it (it once got lost in a full queue and
-    /// the window sat on the finished video).
-    #[test]
-    fn the_end_of_a_video_reaches_a_window_that_was_not_reading() {
+    /// A pipeline playing `n` plain frames from a folder, muted, with no
+    /// history: the shape of a short video without needing a fixture.
+    fn pipeline_on_frames(n: u8) -> (tempfile::TempDir, LivePipeline) {
         let exercise = crate::coach::Catalogue::builtin_exercise("chin-tuck");
         let dir = tempfile::tempdir().unwrap();
         let frames = dir.path().join("frames");
         std::fs::create_dir(&frames).unwrap();
-        for i in 0..20 {
-            let img = RgbImage::from_pixel(64, 48, image::Rgb([i * 10, 80, 120]));
+        for i in 0..n {
+            let img = RgbImage::from_pixel(64, 48, image::Rgb([i.wrapping_mul(10), 80, 120]));
             img.save(frames.join(format!("{i:03}.png"))).unwrap();
         }
         let pipeline = LivePipeline::start(
@@ -960,6 +958,15 @@ mod tests {
             Arc::new(|| {}),
         )
         .unwrap();
+        (dir, pipeline)
+    }
+
+    /// The window may be busy and not read updates for a while; the end of
+    /// the video must still reach it (it once got lost in a full queue and
+    /// the window sat on the finished video).
+    #[test]
+    fn the_end_of_a_video_reaches_a_window_that_was_not_reading() {
+        let (_dir, pipeline) = pipeline_on_frames(20);
         // Not reading for a while: more updates than the queue holds pile up
         // (the 20 frames play in under a second once the model is loaded).
         let quiet = Instant::now() + Duration::from_secs(10);
@@ -988,28 +995,7 @@ mod tests {
     /// window not reading, as while it handles Esc or closes) must not hang.
     #[test]
     fn stopping_never_waits_on_a_window_that_is_not_reading() {
-        let exercise = crate::coach::Catalogue::builtin_exercise("chin-tuck");
-        let dir = tempfile::tempdir().unwrap();
-        let frames = dir.path().join("frames");
-        std::fs::create_dir(&frames).unwrap();
-        for i in 0..12 {
-            let img = RgbImage::from_pixel(64, 48, image::Rgb([i * 20, 80, 120]));
-            img.save(frames.join(format!("{i:03}.png"))).unwrap();
-        }
-        let pipeline = LivePipeline::start(
-            PipelineConfig {
-                source: SourceSpec::Video { path: frames },
-                model: "movenet-lightning".to_owned(),
-                exercise,
-                db_path: None,
-                audio: AudioSettings {
-                    muted: true,
-                    ..AudioSettings::default()
-                },
-            },
-            Arc::new(|| {}),
-        )
-        .unwrap();
+        let (_dir, pipeline) = pipeline_on_frames(12);
         // Long enough for the frames to fill the queue and "ended" (or
         // "failed", without models) to wait behind them.
         std::thread::sleep(Duration::from_secs(8));
