@@ -21,6 +21,7 @@ use image::RgbImage;
 
 use crate::audio::{Announcer, AudioSettings, Player};
 use crate::coach::{Coach, Event, Exercise, Feedback, Side};
+use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
 use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
@@ -271,6 +272,10 @@ struct Control {
     paused: AtomicBool,
     /// Sound off: cues stay on screen only (M in the window).
     muted: AtomicBool,
+    /// The pose model is open: a video starts playing only then, so its
+    /// first seconds are coached rather than skipped while the model loads
+    /// (or, on a first start, downloads).
+    model_ready: AtomicBool,
 }
 
 /// The running pipeline; dropping it stops and joins the threads.
@@ -436,6 +441,11 @@ fn play_video(path: &std::path::Path, slot: &Slot, control: &Control) {
         Ok(f) => f,
         Err(e) => return slot.put(SlotItem::Failed(e.to_string())),
     };
+    while !control.model_ready.load(Ordering::Relaxed) {
+        if nap(control, POLL) {
+            return;
+        }
+    }
     let mut start = Instant::now();
     for frame in frames {
         let frame = match frame {
@@ -681,6 +691,13 @@ impl Inference {
             "Loading the pose model {}…",
             self.config.model
         ))));
+        if let Err(e) = self.fetch_first() {
+            self.send(Update::status(Status::Failed(format!(
+                "The pose model {} could not be fetched: {e}",
+                self.config.model
+            ))));
+            return self.finish();
+        }
         let mut estimator =
             match pose::open_estimator(&self.config.model, SessionOptions::default()) {
                 Ok(e) => e,
@@ -692,6 +709,7 @@ impl Inference {
                     return self.finish();
                 }
             };
+        control.model_ready.store(true, Ordering::Relaxed);
         self.send(Update::status(Status::Starting(
             "Waiting for the first picture…".to_owned(),
         )));
@@ -732,6 +750,25 @@ impl Inference {
             }
         }
         self.finish()
+    }
+
+    /// On a first start the model and ONNX Runtime are fetched and converted
+    /// (about 170 MB from the registries); the banner says which step that
+    /// is on instead of a bare "loading" for minutes.
+    fn fetch_first(&self) -> Result<bool, crate::models::ModelError> {
+        let (tx, repaint) = (self.tx.clone(), self.repaint.clone());
+        let model = self.config.model.clone();
+        let sink: ProgressSink = Arc::new(move |step: &str| {
+            let _ = tx.send(Update::status(Status::Starting(format!(
+                "Getting the pose model {model} ready. This happens once and can take a few \
+                 minutes.\n{step}"
+            ))));
+            repaint();
+        });
+        crate::models::fetch_missing(
+            &pose::required_models(&self.config.model),
+            &Progress::stderr().with_sink(sink),
+        )
     }
 
     fn coach_frame(
@@ -933,10 +970,8 @@ mod tests {
         assert!(clock.at(0.5) > t);
     }
 
-    /// A pipeline playing `n` plain frames from a folder, muted, with no
-    /// history: the shape of a short video without needing a fixture.
-    fn pipeline_on_frames(n: u8) -> (tempfile::TempDir, LivePipeline) {
-        let exercise = crate::coach::Catalogue::builtin_exercise("chin-tuck");
+    /// A folder of `n` plain frames, played as a 30 fps video.
+    fn frames_folder(n: u8) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let frames = dir.path().join("frames");
         std::fs::create_dir(&frames).unwrap();
@@ -944,6 +979,41 @@ mod tests {
             let img = RgbImage::from_pixel(64, 48, image::Rgb([i.wrapping_mul(10), 80, 120]));
             img.save(frames.join(format!("{i:03}.png"))).unwrap();
         }
+        (dir, frames)
+    }
+
+    /// A video must not start playing while the model loads (or downloads):
+    /// its first seconds would be skipped, never coached.
+    #[test]
+    fn a_video_plays_from_its_start_once_the_model_is_ready() {
+        let (_dir, frames) = frames_folder(5);
+        let control = Arc::new(Control::default());
+        let slot = Arc::new(Slot::default());
+        let capture = {
+            let (control, slot) = (control.clone(), slot.clone());
+            std::thread::spawn(move || play_video(&frames, &slot, &control))
+        };
+        assert!(
+            slot.take(Duration::from_millis(500)).is_none(),
+            "the video played before the model was ready"
+        );
+        control.model_ready.store(true, Ordering::Relaxed);
+        match slot.take(Duration::from_secs(10)) {
+            Some(SlotItem::Frame(c)) => {
+                assert!(c.frame.t_s < 0.1, "first frame at {}", c.frame.t_s);
+            }
+            Some(_) => panic!("expected the first frame, got the end or a failure"),
+            None => panic!("no frame within 10 s of the model being ready"),
+        }
+        control.cancel.store(true, Ordering::Relaxed);
+        capture.join().unwrap();
+    }
+
+    /// A pipeline playing `n` plain frames from a folder, muted, with no
+    /// history: the shape of a short video without needing a fixture.
+    fn pipeline_on_frames(n: u8) -> (tempfile::TempDir, LivePipeline) {
+        let exercise = crate::coach::Catalogue::builtin_exercise("chin-tuck");
+        let (dir, frames) = frames_folder(n);
         let pipeline = LivePipeline::start(
             PipelineConfig {
                 source: SourceSpec::Video { path: frames },

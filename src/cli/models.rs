@@ -41,8 +41,8 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
                 names.clone()
             };
             let progress = Progress::stderr();
-            let runtime = ensure_runtime_library(progress)?;
-            let report = fetch_models(&manifest, &dir, &names, progress)?;
+            let runtime = ensure_runtime_library(&progress)?;
+            let report = fetch_models(&manifest, &dir, &names, &progress)?;
             for name in &report.verified {
                 eprintln!("{name}: present and verified");
             }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,11 +31,26 @@ pub enum Status {
     },
 }
 
-/// How progress is shown: bars on a terminal, plain lines otherwise.
-#[derive(Debug, Clone, Copy)]
+/// Something else that wants each step as a line (the window's banner).
+pub type ProgressSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How progress is shown: bars on a terminal, plain lines otherwise, and
+/// each step to a sink when one is set.
+#[derive(Clone)]
 pub struct Progress {
     bars: bool,
     quiet: bool,
+    sink: Option<ProgressSink>,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("bars", &self.bars)
+            .field("quiet", &self.quiet)
+            .field("sink", &self.sink.is_some())
+            .finish()
+    }
 }
 
 impl Progress {
@@ -44,6 +60,7 @@ impl Progress {
         Progress {
             bars: std::io::stderr().is_terminal(),
             quiet: false,
+            sink: None,
         }
     }
 
@@ -53,18 +70,36 @@ impl Progress {
         Progress {
             bars: false,
             quiet: true,
+            sink: None,
         }
     }
 
-    fn line(self, text: &str) {
+    /// Also hands each step to `sink`, so a window can say what a first
+    /// start is waiting for instead of a bare "loading".
+    #[must_use]
+    pub fn with_sink(mut self, sink: ProgressSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// One step, as a plain line (bars show steps themselves).
+    pub(crate) fn line(&self, text: &str) {
+        if let Some(sink) = &self.sink {
+            sink(text);
+        }
         if !self.quiet && !self.bars {
             eprintln!("{text}");
         }
     }
 
-    fn bar(self, len: u64, message: &str) -> ProgressBar {
+    fn bar(&self, len: u64, message: &str) -> ProgressBar {
+        if let Some(sink) = &self.sink {
+            sink(message);
+        }
         if !self.bars {
-            self.line(message);
+            if !self.quiet {
+                eprintln!("{message}");
+            }
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
@@ -80,9 +115,14 @@ impl Progress {
         bar
     }
 
-    fn spinner(self, message: &str) -> ProgressBar {
+    fn spinner(&self, message: &str) -> ProgressBar {
+        if let Some(sink) = &self.sink {
+            sink(message);
+        }
         if !self.bars {
-            self.line(message);
+            if !self.quiet {
+                eprintln!("{message}");
+            }
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new_spinner();
@@ -124,7 +164,7 @@ pub fn fetch_models(
     manifest: &Manifest,
     dir: &Path,
     names: &[String],
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<FetchReport, ModelError> {
     // A poisoned lock only means another fetch panicked; the files are still
     // checked by hash below, so carry on.
@@ -174,7 +214,7 @@ fn convert_one(
     spec: &ModelSpec,
     entries: &BTreeMap<String, Vec<u8>>,
     dir: &Path,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<String, ModelError> {
     let bar = progress.spinner(&format!("converting {}", spec.name));
     let graph = entries
@@ -246,7 +286,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelErr
 fn ensure_tarball(
     manifest: &Manifest,
     dir: &Path,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<PathBuf, ModelError> {
     let pkg = &manifest.package;
     let downloads = dir.join("downloads");
@@ -349,7 +389,7 @@ fn read_entries(
     tarball: &Path,
     wanted: &[&str],
     size: u64,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<BTreeMap<String, Vec<u8>>, ModelError> {
     let file =
         std::fs::File::open(tarball).map_err(|e| ModelError::io("cannot open", tarball, e))?;
@@ -391,6 +431,19 @@ fn read_entries(
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_step_reaches_the_sink_once() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sink_seen = seen.clone();
+        let progress = Progress::quiet().with_sink(Arc::new(move |step: &str| {
+            sink_seen.lock().unwrap().push(step.to_owned());
+        }));
+        progress.line("one");
+        progress.spinner("two").finish_and_clear();
+        progress.bar(10, "three").finish_and_clear();
+        assert_eq!(*seen.lock().unwrap(), ["one", "two", "three"]);
+    }
+
     fn tiny_tarball(dir: &Path, entries: &[(&str, &[u8])]) -> PathBuf {
         let path = dir.join("t.tgz");
         let file = std::fs::File::create(&path).unwrap();
@@ -414,7 +467,7 @@ mod tests {
             dir.path(),
             &[("package/a.json", b"{}"), ("package/b.bin", b"xyz")],
         );
-        let got = read_entries(&tgz, &["package/b.bin"], 0, Progress::quiet()).unwrap();
+        let got = read_entries(&tgz, &["package/b.bin"], 0, &Progress::quiet()).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got["package/b.bin"], b"xyz");
     }
@@ -426,7 +479,7 @@ mod tests {
         let tgz = tiny_tarball(dir.path(), &[("package/big.bin", &payload)]);
         let bytes = std::fs::read(&tgz).unwrap();
         std::fs::write(&tgz, &bytes[..bytes.len() / 2]).unwrap();
-        let err = read_entries(&tgz, &["package/big.bin"], 0, Progress::quiet()).unwrap_err();
+        let err = read_entries(&tgz, &["package/big.bin"], 0, &Progress::quiet()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("damaged or incomplete"), "{text}");
         assert!(text.contains("t.tgz"), "{text}");
@@ -436,7 +489,7 @@ mod tests {
     fn missing_entry_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let tgz = tiny_tarball(dir.path(), &[("package/a.json", b"{}")]);
-        let err = read_entries(&tgz, &["package/zzz.bin"], 0, Progress::quiet()).unwrap_err();
+        let err = read_entries(&tgz, &["package/zzz.bin"], 0, &Progress::quiet()).unwrap_err();
         assert!(err.to_string().contains("package/zzz.bin"), "{err}");
     }
 

@@ -154,6 +154,29 @@ pub fn onnx_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.onnx"))
 }
 
+/// Fetches whatever of `names` and the ONNX Runtime library is not on disk
+/// yet, telling `progress` each step; returns whether anything was fetched.
+///
+/// Only checks that files exist: opening a model verifies its hash anyway,
+/// and hashing twice would slow every start. This is for the window, whose
+/// first start would otherwise sit on "loading" through a download.
+pub fn fetch_missing(names: &[&str], progress: &fetch::Progress) -> Result<bool, ModelError> {
+    let dir = models_dir();
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|n| !onnx_path(&dir, n).is_file())
+        .map(|n| (*n).to_owned())
+        .collect();
+    let runtime_missing = !runtime::runtime_library_present()?;
+    if runtime_missing {
+        ensure_runtime_library(progress)?;
+    }
+    if !missing.is_empty() {
+        fetch_models(&Manifest::builtin()?, &dir, &missing, progress)?;
+    }
+    Ok(runtime_missing || !missing.is_empty())
+}
+
 /// Makes sure the named model is converted and verified, fetching it when it
 /// is missing or corrupt, and returns its path.
 pub fn ensure_model(name: &str) -> Result<PathBuf, ModelError> {
@@ -172,7 +195,7 @@ pub fn ensure_model(name: &str) -> Result<PathBuf, ModelError> {
         &manifest,
         &dir,
         &[name.to_owned()],
-        fetch::Progress::stderr(),
+        &fetch::Progress::stderr(),
     )?;
     Ok(onnx_path(&dir, name))
 }

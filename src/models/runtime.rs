@@ -45,6 +45,18 @@ pub fn runtime_library_path(dir: &Path, wheel: &Wheel) -> PathBuf {
     dir.join("runtime").join(wheel.library_file_name())
 }
 
+/// Whether the runtime library is on disk (not verified: loading it does
+/// that). `ORT_DYLIB_PATH` counts as present; loading says when it is wrong.
+pub fn runtime_library_present() -> Result<bool, ModelError> {
+    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|p| !p.is_empty()) {
+        return Ok(true);
+    }
+    let manifest = Manifest::builtin()?;
+    Ok(manifest
+        .wheel_for_this_machine()
+        .is_none_or(|wheel| runtime_library_path(&models_dir(), wheel).is_file()))
+}
+
 /// Status of the runtime library without fetching anything.
 pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelError> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
@@ -73,7 +85,7 @@ pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelEr
 
 /// Finds the ONNX Runtime library: `ORT_DYLIB_PATH`, else the verified copy
 /// from the pinned wheel, fetching the wheel with pip when needed.
-pub fn ensure_runtime_library(progress: Progress) -> Result<RuntimeSource, ModelError> {
+pub fn ensure_runtime_library(progress: &Progress) -> Result<RuntimeSource, ModelError> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         return Ok(RuntimeSource::Env(PathBuf::from(p)));
     }
@@ -95,10 +107,10 @@ pub fn ensure_runtime_library(progress: Progress) -> Result<RuntimeSource, Model
         if sha256_file(&lib)? == wheel.library_sha256 {
             return Ok(RuntimeSource::Wheel(lib));
         }
-        progress_line(
-            progress,
-            &format!("{} is corrupt; extracting it again", lib.display()),
-        );
+        progress.line(&format!(
+            "{} is corrupt; extracting it again",
+            lib.display()
+        ));
         std::fs::remove_file(&lib).map_err(|e| ModelError::io("cannot remove", &lib, e))?;
     }
     let wheel_path = ensure_wheel(&manifest, wheel, &dir, progress)?;
@@ -106,16 +118,11 @@ pub fn ensure_runtime_library(progress: Progress) -> Result<RuntimeSource, Model
     Ok(RuntimeSource::Wheel(lib))
 }
 
-fn progress_line(progress: Progress, text: &str) {
-    let _ = progress;
-    eprintln!("{text}");
-}
-
 fn ensure_wheel(
     manifest: &Manifest,
     wheel: &Wheel,
     dir: &Path,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<PathBuf, ModelError> {
     let downloads = dir.join("downloads");
     let path = downloads.join(&wheel.file);
@@ -128,11 +135,10 @@ fn ensure_wheel(
     std::fs::create_dir_all(&downloads)
         .map_err(|e| ModelError::io("cannot create", &downloads, e))?;
     let spec = format!("{}=={}", manifest.runtime.pypi, manifest.runtime.version);
-    let _ = progress;
-    eprintln!(
+    progress.line(&format!(
         "fetching ONNX Runtime: pip download {spec} ({})",
         wheel.platform
-    );
+    ));
     let hint = format!(
         "Install Python 3 with pip (Debian/Ubuntu: `apt-get install python3-pip`), or put {} \
          there, or set ORT_DYLIB_PATH to an installed ONNX Runtime 1.31 library.",
@@ -218,7 +224,7 @@ pub fn environment() -> Result<Environment, ModelError> {
     if let Some(env) = slot.as_ref() {
         return Ok(env.clone());
     }
-    let source = ensure_runtime_library(Progress::stderr())?;
+    let source = ensure_runtime_library(&Progress::stderr())?;
     let path = source.path();
     let origin = match &source {
         RuntimeSource::Env(_) => "ORT_DYLIB_PATH",

@@ -122,6 +122,17 @@ pub trait PoseEstimator: Send {
     fn reset(&mut self) {}
 }
 
+/// The converted model files the named estimator opens (BlazePose needs its
+/// detector too), so they can be fetched ahead with progress shown.
+#[must_use]
+pub fn required_models(model: &str) -> Vec<&str> {
+    if model.starts_with("blazepose-") {
+        vec![blazepose::DETECTOR_MODEL, model]
+    } else {
+        vec![model]
+    }
+}
+
 /// Opens the named model, fetching and converting it first if needed.
 pub fn open_estimator(
     model: &str,

@@ -239,6 +239,18 @@ impl FormcoachApp {
             Status::Failed(why) => Some(why.clone()),
             _ => None,
         };
+        if matches!(view.status, Status::Starting(_)) {
+            // Nothing is coached before the first picture, and a first start
+            // may be in the middle of fetching the model: winding down on
+            // another thread keeps the window responsive. Files are written
+            // whole or not at all, so a fetch cut short leaves nothing broken.
+            let spawned = std::thread::Builder::new()
+                .name("stopping".to_owned())
+                .spawn(move || drop(pipeline));
+            drop(spawned);
+            self.screen = Screen::Picker;
+            return;
+        }
         let outcome = pipeline.stop();
         if outcome.speed.frames > 0 {
             // One line per session on stderr: what `--video` checks measure.
