@@ -350,6 +350,44 @@ fn history() {
     snap(&mut harness, "history");
 }
 
+/// Sessions where the start position was never reached have no trend to
+/// draw: the screen says so instead of showing empty axes.
+#[test]
+fn history_without_a_judged_session_says_why_there_is_no_trend() {
+    use formcoach::ui::history::{NO_JUDGED_SESSION, NO_RANGE_YET};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let mut rec = Recorder::start(
+        &path,
+        &NewSession {
+            exercise_id: "chin-tuck".to_owned(),
+            exercise_name: "Chin tuck".to_owned(),
+            source: "test".to_owned(),
+            model: "blazepose-full".to_owned(),
+            rom_unit: "deg".to_owned(),
+            started_unix_s: 1_760_000_000.0,
+        },
+    )
+    .unwrap();
+    for mut s in samples() {
+        s.placement_ok = false;
+        s.good_form = false;
+        (s.rom_left, s.rom_right) = (None, None);
+        rec.push(s).unwrap();
+    }
+    rec.finish().unwrap();
+    let store = Store::open(&path).unwrap();
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut HistoryView| {
+            let _ = v.ui(ui);
+        },
+        HistoryView::new(store.sessions().unwrap()),
+    );
+    harness.run();
+    harness.get_by_label(NO_JUDGED_SESSION);
+    harness.get_by_label(NO_RANGE_YET);
+}
+
 #[test]
 fn safety_notice() {
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(

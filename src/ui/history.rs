@@ -6,6 +6,13 @@ use crate::store::{SessionRecord, SessionStatus};
 
 use super::{format_duration, format_unix, line_with_dots, palette, still_plot};
 
+/// Shown instead of the good-form trend when no session reached the start
+/// position (form is only judged there).
+pub const NO_JUDGED_SESSION: &str =
+    "None of these sessions reached the start position, so none was judged for form yet.";
+/// Shown instead of the range trend when no rep or hold was counted.
+pub const NO_RANGE_YET: &str = "No rep or hold has been counted in these sessions yet.";
+
 /// Height of each trend chart.
 const TREND_HEIGHT: f32 = 170.0;
 
@@ -134,24 +141,33 @@ impl HistoryView {
                 .collect()
         };
         let (rom_l, rom_r) = (rom(|s| s.summary.left.rom), rom(|s| s.summary.right.rom));
+        // Empty axes look like a broken chart: say why there is nothing.
         ui.columns(2, |cols| {
             cols[0].label("Good form, % of the time you were seen in position");
-            still_plot("trend_ratio", TREND_HEIGHT)
-                .include_y(0.0)
-                .include_y(100.0)
-                .x_axis_label("session")
-                .show(&mut cols[0], |p| {
-                    line_with_dots(p, "good form", ratio, palette::GOOD);
-                });
+            if ratio.is_empty() {
+                cols[0].label(RichText::new(NO_JUDGED_SESSION).weak());
+            } else {
+                still_plot("trend_ratio", TREND_HEIGHT)
+                    .include_y(0.0)
+                    .include_y(100.0)
+                    .x_axis_label("session")
+                    .show(&mut cols[0], |p| {
+                        line_with_dots(p, "good form", ratio, palette::GOOD);
+                    });
+            }
             cols[1].label("Best range reached per session");
-            still_plot("trend_rom", TREND_HEIGHT)
-                .legend(super::range_legend())
-                .include_y(0.0)
-                .x_axis_label("session")
-                .show(&mut cols[1], |p| {
-                    line_with_dots(p, "left", rom_l, palette::LEFT);
-                    line_with_dots(p, "right", rom_r, palette::RIGHT);
-                });
+            if rom_l.is_empty() && rom_r.is_empty() {
+                cols[1].label(RichText::new(NO_RANGE_YET).weak());
+            } else {
+                still_plot("trend_rom", TREND_HEIGHT)
+                    .legend(super::range_legend())
+                    .include_y(0.0)
+                    .x_axis_label("session")
+                    .show(&mut cols[1], |p| {
+                        line_with_dots(p, "left", rom_l, palette::LEFT);
+                        line_with_dots(p, "right", rom_r, palette::RIGHT);
+                    });
+            }
         });
     }
 
