@@ -21,22 +21,13 @@ fn fixtures() -> PathBuf {
 
 /// Rules that detect their faults but warn falsely on the noisiest clean
 /// tracks; `formcoach eval` shows the figures.
-const KNOWN_MISSES: [(&str, &str); 3] = [
-    (
-        "seated-cervical-rotation/shoulders-square",
-        "2D turn from shoulder width is very sensitive near 0 degrees: 5 % width noise \
-         reads as about 18 degrees",
-    ),
-    (
-        "side-lying-open-book/hips-stacked",
-        "a hip roll shows in 2D only as a small shrink of the hips' vertical gap, near \
-         the keypoint noise floor",
-    ),
-    (
-        "thoracic-rotation-side-lying/hips-stacked",
-        "same measure as the open book: near the noise floor in 2D",
-    ),
-];
+const KNOWN_MISSES: [(&str, &str); 1] = [(
+    "seated-cervical-rotation/shoulders-square",
+    "a trunk turn seen from the front shrinks the shoulders' width by only 1 - cos: the \
+     20-degree limit is a 6 % shrink, inside the width error of high-noise tracks \
+     (baseline over 1 s keeps the slow drift; the far shoulder is noisier at 45 degrees), \
+     which reads 15-25 degrees for seconds on clean holds; MoveNet tracks carry no depth",
+)];
 
 #[test]
 fn targets_are_met() {
