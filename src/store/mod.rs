@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
-pub use summary::{SideStats, Summary, WarningSpan};
+pub use summary::{Highlights, SideStats, Summary, WarningSpan};
 
 /// Environment variable that moves the data folder (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "FORMCOACH_DATA_DIR";

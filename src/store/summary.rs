@@ -124,6 +124,182 @@ impl Summary {
     }
 }
 
+/// Plain sentences about a session: what to keep and what to change. Built
+/// from the same figures the summary shows, so nothing is praised that the
+/// camera did not see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlights {
+    /// Worth keeping.
+    pub went_well: Vec<String>,
+    /// Worth changing next time, the most useful first.
+    pub to_work_on: Vec<String>,
+}
+
+/// Good form over this share of the time in position is worth saying so;
+/// below it, the cue that came up most is the first thing to work on.
+const GOOD_SHARE: f64 = 0.8;
+/// Seen less than this share of the time: the camera placement needs work.
+const SEEN_SHARE: f64 = 0.8;
+/// Sides within this share of each other in range count as even.
+const EVEN_SIDES: f32 = 0.10;
+/// Sides further apart than this are worth a look.
+const UNEVEN_SIDES: f32 = 0.20;
+/// Changes since last time smaller than these are noise, not progress.
+const FORM_GAIN: f64 = 0.10;
+const RANGE_GAIN: f32 = 0.05;
+
+impl Summary {
+    /// What went well and what to work on; `previous` is the last session of
+    /// the same exercise, for progress. Unsided exercises count on the left.
+    #[must_use]
+    pub fn highlights(&self, sided: bool, previous: Option<&Summary>) -> Highlights {
+        let mut out = Highlights::default();
+        self.count_lines(sided, &mut out);
+        self.form_lines(previous, &mut out);
+        if self.duration_s > 0.0 && self.observable_s / self.duration_s < SEEN_SHARE {
+            out.to_work_on.push(format!(
+                "The camera could not see you {:.0}% of the time; that time was not judged. \
+                 Check the light and that your whole body is in the picture.",
+                100.0 * self.unobservable_s() / self.duration_s
+            ));
+        }
+        self.range_lines(sided, previous, &mut out);
+        out
+    }
+
+    /// What was counted, per side when sided.
+    fn count_lines(&self, sided: bool, out: &mut Highlights) {
+        let (l, r) = (&self.left, &self.right);
+        let counted = |s: &SideStats| match (s.reps, s.holds) {
+            (0, 0) => None,
+            (n, 0) => Some(plural(n, "rep")),
+            (0, n) => Some(plural(n, "hold")),
+            (n, m) => Some(format!("{} and {}", plural(n, "rep"), plural(m, "hold"))),
+        };
+        match (sided, counted(l), counted(r)) {
+            (true, Some(a), Some(b)) if a == b => {
+                out.went_well.push(format!("You did {a} on each side."));
+            }
+            (true, Some(a), Some(b)) => {
+                out.went_well
+                    .push(format!("You did {a} on the left and {b} on the right."));
+            }
+            (true, a, b) => {
+                if let Some(done) = a.map(|a| (a, "left")).or(b.map(|b| (b, "right"))) {
+                    out.went_well
+                        .push(format!("You did {} on the {} side.", done.0, done.1));
+                    let other = if done.1 == "left" { "right" } else { "left" };
+                    out.to_work_on
+                        .push(format!("Nothing was counted on the {other} side."));
+                }
+            }
+            (false, Some(a), _) => out.went_well.push(format!("You did {a}.")),
+            (false, None, _) => {}
+        }
+    }
+
+    /// Form while in position, the cue that came up most, and progress.
+    fn form_lines(&self, previous: Option<&Summary>, out: &mut Highlights) {
+        match self.good_form_ratio() {
+            None => out.to_work_on.insert(
+                0,
+                "You were never seen in the start position, so nothing was judged: \
+                 the picker shows where the camera should see you."
+                    .to_owned(),
+            ),
+            Some(share) => {
+                if self.warnings.is_empty() {
+                    out.went_well
+                        .push("No form cue came up while you were in position.".to_owned());
+                } else if share >= GOOD_SHARE {
+                    out.went_well.push(format!(
+                        "You kept good form {:.0}% of the time you were in position.",
+                        share * 100.0
+                    ));
+                } else if let Some((cue, n)) = self.most_frequent_cue() {
+                    out.to_work_on.insert(
+                        0,
+                        format!(
+                            "The cue that came up most ({}): \u{201c}{cue}\u{201d}",
+                            times(n)
+                        ),
+                    );
+                }
+                if let Some(before) = previous.and_then(Summary::good_form_ratio)
+                    && share - before >= FORM_GAIN
+                {
+                    out.went_well.push(format!(
+                        "Good form went up from {:.0}% last time to {:.0}%.",
+                        before * 100.0,
+                        share * 100.0
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Left/right balance and range gained since last time.
+    fn range_lines(&self, sided: bool, previous: Option<&Summary>, out: &mut Highlights) {
+        let (l, r) = (&self.left, &self.right);
+        if sided && let (Some(lr), Some(rr), Some(gap)) = (l.rom, r.rom, self.rom_asymmetry()) {
+            if gap <= EVEN_SIDES {
+                out.went_well
+                    .push("Both sides reached about the same range.".to_owned());
+            } else if gap >= UNEVEN_SIDES {
+                let (short, long) = if lr < rr {
+                    ("left", "right")
+                } else {
+                    ("right", "left")
+                };
+                out.to_work_on.push(format!(
+                    "Your {short} side reached {:.0}% less range than your {long}; \
+                     give it a little more time, without forcing it.",
+                    gap * 100.0
+                ));
+            }
+        }
+        let best = |s: &Summary| max_opt(s.left.rom, s.right.rom);
+        if let (Some(now), Some(then)) = (best(self), previous.and_then(best))
+            && then > 0.0
+            && (now - then) / then >= RANGE_GAIN
+        {
+            out.went_well.push(format!(
+                "Your best range was {:.0}% further than last time.",
+                100.0 * (now - then) / then
+            ));
+        }
+    }
+
+    /// The cue shown most often, with how many times it came up.
+    fn most_frequent_cue(&self) -> Option<(&str, usize)> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for w in &self.warnings {
+            match counts.iter_mut().find(|(c, _)| *c == w.cue) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((&w.cue, 1)),
+            }
+        }
+        // The first to reach the highest count wins ties.
+        counts.into_iter().rev().max_by_key(|(_, n)| *n)
+    }
+}
+
+fn plural(n: u32, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
 fn max_opt(a: Option<f32>, b: Option<f32>) -> Option<f32> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -158,6 +334,86 @@ mod tests {
             cue: cue.map(str::to_owned),
             ..Sample::default()
         }
+    }
+
+    fn summary(in_position: f64, good: f64, cues: &[&str]) -> Summary {
+        Summary {
+            duration_s: 60.0,
+            observable_s: 60.0,
+            in_position_s: in_position,
+            good_form_s: good,
+            warnings: cues
+                .iter()
+                .map(|c| WarningSpan {
+                    start_s: 1.0,
+                    end_s: 2.0,
+                    cue: (*c).to_owned(),
+                })
+                .collect(),
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn highlights_praise_only_what_was_seen() {
+        // Never in position: no praise for form, and the first advice says why.
+        let h = summary(0.0, 0.0, &[]).highlights(true, None);
+        assert!(h.went_well.is_empty(), "{h:?}");
+        assert!(h.to_work_on[0].contains("never seen in the start position"));
+
+        // Mostly good form with a cue or two.
+        let mut s = summary(50.0, 45.0, &["Hips still."]);
+        s.left = SideStats {
+            reps: 8,
+            holds: 0,
+            rom: Some(50.0),
+        };
+        s.right = SideStats {
+            reps: 8,
+            holds: 0,
+            rom: Some(52.0),
+        };
+        let h = s.highlights(true, None);
+        assert_eq!(h.went_well[0], "You did 8 reps on each side.");
+        assert!(h.went_well.iter().any(|w| w.contains("90% of the time")));
+        assert!(h.went_well.iter().any(|w| w.contains("same range")));
+        assert!(h.to_work_on.is_empty(), "{h:?}");
+
+        // Weak form names the most frequent cue; a short side is pointed out.
+        let mut s = summary(50.0, 20.0, &["Knees down.", "Hips still.", "Hips still."]);
+        s.left = SideStats {
+            reps: 3,
+            holds: 0,
+            rom: Some(30.0),
+        };
+        s.right = SideStats {
+            reps: 3,
+            holds: 0,
+            rom: Some(50.0),
+        };
+        let h = s.highlights(true, None);
+        assert!(h.to_work_on[0].contains("twice") && h.to_work_on[0].contains("Hips still."));
+        assert!(
+            h.to_work_on
+                .iter()
+                .any(|w| w.contains("left side reached 40% less"))
+        );
+
+        // Progress since last time, and a camera that missed a lot.
+        let before = summary(50.0, 25.0, &["x"]);
+        let mut s = summary(50.0, 40.0, &["x"]);
+        s.observable_s = 30.0;
+        let h = s.highlights(false, Some(&before));
+        assert!(
+            h.went_well
+                .iter()
+                .any(|w| w.contains("from 50% last time to 80%"))
+        );
+        assert!(
+            h.to_work_on
+                .iter()
+                .any(|w| w.contains("could not see you 50%"))
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::audio::AudioSettings;
 use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Summary};
 
 use super::history::{HistoryCommand, HistoryView};
 use super::live::{LiveCommand, LiveView};
@@ -28,7 +28,7 @@ pub enum Screen {
     /// Coaching (the view and pipeline live in the app).
     Live,
     /// A session's summary.
-    Summary(SummaryView),
+    Summary(Box<SummaryView>),
     /// All sessions.
     History(HistoryView),
     /// Settings.
@@ -276,7 +276,8 @@ impl FormcoachApp {
             unit,
             outcome.samples,
         )
-        .with_thumbnails(outcome.thumbnails);
+        .with_thumbnails(outcome.thumbnails)
+        .with_previous(self.previous_summary(&view.exercise.id, outcome.session_id));
         if self.settings.show_stats {
             summary.speed = Some(format!("Speed: {}.", outcome.speed));
         }
@@ -288,7 +289,7 @@ impl FormcoachApp {
         if let Some(why) = failed {
             summary.notes.push(why);
         }
-        self.screen = Screen::Summary(summary);
+        self.screen = Screen::Summary(Box::new(summary));
     }
 
     fn open_history(&mut self) {
@@ -308,6 +309,21 @@ impl FormcoachApp {
             },
         };
         self.screen = Screen::History(view);
+    }
+
+    /// The summary of the session of `exercise` just before session `id`
+    /// (or the newest one, when `id` is not in the history), for progress.
+    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<Summary> {
+        let sessions = self.store.as_ref()?.sessions().ok()?;
+        // Newest first: skip down to the session itself, then take the next.
+        let start = id
+            .and_then(|id| sessions.iter().position(|s| s.id == id))
+            .map_or(0, |i| i + 1);
+        sessions
+            .into_iter()
+            .skip(start)
+            .find(|s| s.meta.exercise_id == exercise && s.summary.duration_s > 0.0)
+            .map(|s| s.summary)
     }
 
     fn session_summary(&self, id: i64) -> Result<SummaryView, StoreError> {
@@ -336,7 +352,8 @@ impl FormcoachApp {
             record.meta.rom_unit,
             samples,
         )
-        .with_thumbnails(thumbnails);
+        .with_thumbnails(thumbnails)
+        .with_previous(self.previous_summary(&record.meta.exercise_id, Some(id)));
         if record.status != crate::store::SessionStatus::Finished {
             view.notes.push(
                 "This session did not end normally; this is what was recorded until it stopped."
@@ -426,7 +443,7 @@ impl FormcoachApp {
             }
             Command::Summary(SummaryCommand::History) => self.open_history(),
             Command::History(HistoryCommand::Open(id)) => match self.session_summary(id) {
-                Ok(view) => self.screen = Screen::Summary(view),
+                Ok(view) => self.screen = Screen::Summary(Box::new(view)),
                 Err(e) => {
                     if let Screen::History(h) = &mut self.screen {
                         h.notice = Some(history_problem(&e));
@@ -497,7 +514,7 @@ impl FormcoachApp {
                     let _ = store.mark_recovered(id);
                 }
                 match self.session_summary(id) {
-                    Ok(view) => self.screen = Screen::Summary(view),
+                    Ok(view) => self.screen = Screen::Summary(Box::new(view)),
                     Err(e) => self.picker.notice = Some(history_problem(&e)),
                 }
             }

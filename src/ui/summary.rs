@@ -22,6 +22,9 @@ impl std::fmt::Debug for Textures {
     }
 }
 
+/// From this width the sentences about the session sit beside the figures.
+const SIDE_BY_SIDE_WIDTH: f32 = 1000.0;
+
 /// Width a warning picture is shown at.
 const THUMB_WIDTH: f32 = 176.0;
 
@@ -55,6 +58,8 @@ pub struct SummaryView {
     textures: Option<Textures>,
     /// How fast the session ran, shown small when the stats are on.
     pub speed: Option<String>,
+    /// The last session of the same exercise before this one, for progress.
+    pub previous: Option<Summary>,
 }
 
 impl SummaryView {
@@ -71,7 +76,15 @@ impl SummaryView {
             thumbnails: Vec::new(),
             textures: None,
             speed: None,
+            previous: None,
         }
+    }
+
+    /// The same summary compared with the session before it.
+    #[must_use]
+    pub fn with_previous(mut self, previous: Option<Summary>) -> SummaryView {
+        self.previous = previous;
+        self
     }
 
     /// The same summary with warning pictures.
@@ -110,7 +123,18 @@ impl SummaryView {
                     ui.colored_label(palette::INFO, note);
                 }
                 ui.add_space(8.0);
-                self.figures_ui(ui);
+                // The sentences sit beside the figures when there is room.
+                if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+                    ui.horizontal_top(|ui| {
+                        self.figures_ui(ui);
+                        ui.add_space(40.0);
+                        ui.vertical(|ui| self.highlights_ui(ui));
+                    });
+                } else {
+                    self.figures_ui(ui);
+                    ui.add_space(8.0);
+                    self.highlights_ui(ui);
+                }
                 ui.add_space(12.0);
                 ui.columns(2, |cols| {
                     self.rom_plot_ui(&mut cols[0]);
@@ -193,6 +217,24 @@ impl SummaryView {
                 ui.label(big(s.warnings.len().to_string()).strong());
                 ui.end_row();
             });
+    }
+
+    /// What went well and what to work on, in plain sentences.
+    fn highlights_ui(&self, ui: &mut egui::Ui) {
+        let h = self.summary.highlights(self.sided, self.previous.as_ref());
+        for (title, lines, colour) in [
+            ("What went well", &h.went_well, palette::GOOD),
+            ("To work on next time", &h.to_work_on, palette::LEFT),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            ui.label(RichText::new(title).size(18.0).strong().color(colour));
+            for line in lines {
+                ui.label(RichText::new(format!("•  {line}")).size(16.0));
+            }
+            ui.add_space(8.0);
+        }
     }
 
     fn rom_plot_ui(&self, ui: &mut egui::Ui) {
