@@ -20,11 +20,13 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use crate::audio::{Announcer, AudioSettings, Player};
-use crate::coach::{Coach, Event, Exercise, Feedback, Side};
+use crate::coach::{Coach, Exercise, Feedback};
 use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
 use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
+/// Kept here too: the window's callers know it as part of the live pipeline.
+pub use crate::session::sample_of;
 use crate::session::{Report, Session};
 use crate::source::Frame;
 use crate::stats::nearest_rank;
@@ -534,43 +536,6 @@ impl SessionClock {
         }
         self.last_s = Some(t);
         t
-    }
-}
-
-/// Turns one frame's feedback into a timeline sample (what the history
-/// keeps per frame). `holds` counts finished holds per side across calls.
-pub fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
-    let mut rom = [None, None];
-    for event in &fb.events {
-        let (side, peak) = match event {
-            Event::Rep { side, peak, .. } => (*side, *peak),
-            Event::Hold { side, peak, .. } => {
-                holds[usize::from(*side == Some(Side::Right))] += 1;
-                (*side, *peak)
-            }
-            _ => continue,
-        };
-        rom[usize::from(side == Some(Side::Right))] = peak;
-    }
-    // Getting into the start position is not exercising: like `formcoach
-    // analyze`, nothing before the coach starts counting is judged as form.
-    let in_position = fb.placement.is_none() && fb.phase != crate::coach::Phase::Setup;
-    Sample {
-        t_s,
-        observable: fb.observable,
-        placement_ok: in_position,
-        good_form: fb.observable && in_position && !fb.warning_active,
-        reps_left: fb.reps.left + fb.reps.both,
-        reps_right: fb.reps.right,
-        holds_left: holds[0],
-        holds_right: holds[1],
-        cue: fb
-            .cue
-            .as_ref()
-            .filter(|c| c.severity == crate::coach::Severity::Warning)
-            .map(|c| c.message.clone()),
-        rom_left: rom[0],
-        rom_right: rom[1],
     }
 }
 

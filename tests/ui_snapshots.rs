@@ -21,7 +21,7 @@ use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit, sample_of
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
-use formcoach::session::{Session, read_track};
+use formcoach::session::{Report, Session, read_track};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
@@ -259,7 +259,7 @@ fn samples() -> Vec<Sample> {
 
 /// A recorded track with faults coached the way the pipeline does it: the
 /// timeline samples and a picture of each moment a warning came up.
-fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thumbnail>, f64) {
+fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thumbnail>, Report) {
     let mut smoother = Smoother::default();
     let mut coach = Coach::new(ex);
     let mut session = Session::new(ex);
@@ -283,14 +283,14 @@ fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thu
         last_cue.clone_from(&sample.cue);
         samples.push(sample);
     }
-    (samples, thumbs, session.finish().good_form_ratio)
+    (samples, thumbs, session.finish())
 }
 
 #[test]
 fn summary() {
     let ex = exercise("thread-the-needle");
-    let (samples, thumbs, report_ratio) =
-        coached_session(&ex, &track("thread-the-needle", "faults"));
+    let (samples, thumbs, report) = coached_session(&ex, &track("thread-the-needle", "faults"));
+    let report_ratio = report.good_form_ratio;
     assert!(!thumbs.is_empty(), "the faults track should raise warnings");
     let view = SummaryView::new(ex.name.clone(), ex.sided(), rom_unit(&ex), samples)
         .with_thumbnails(thumbs);
@@ -301,6 +301,10 @@ fn summary() {
         "window {window_ratio} vs report {report_ratio}"
     );
     assert!(view.summary.left.reps + view.summary.left.holds > 0);
+    // ... and say the same sentences about it.
+    let highlights = view.summary.highlights(ex.sided(), None);
+    assert_eq!(highlights, report.highlights);
+    assert!(!highlights.went_well.is_empty() && !highlights.to_work_on.is_empty());
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, v: &mut SummaryView| {
             let _ = v.ui(ui);
@@ -309,6 +313,9 @@ fn summary() {
     );
     harness.run();
     harness.get_by_label_contains("When the cues came up");
+    for line in highlights.went_well.iter().chain(&highlights.to_work_on) {
+        harness.get_by_label_contains(line);
+    }
     harness.get_by_label_contains("exports leave them out");
     snap(&mut harness, "summary");
 }

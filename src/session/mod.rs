@@ -4,10 +4,12 @@
 //! tail (smoother -> coach -> session) shared by the command line and the window.
 
 pub mod report;
+pub mod summary;
 pub mod timeline;
 pub mod track;
 
 pub use report::{Asymmetry, RepSummary, Report, RomRecord, RuleWarnings};
+pub use summary::{Highlights, Sample, SideStats, Summary, WarningSpan, sample_of};
 pub use timeline::{HoldRecord, Timeline, WarningRecord};
 pub use track::{Track, TrackError, parse_track, read_track};
 
@@ -36,6 +38,10 @@ pub struct Session {
     open_hold: Option<HoldProgress>,
     peaks: BTreeMap<(String, Option<Side>), f32>,
     notes: Vec<String>,
+    /// The per-frame timeline the window keeps, for the same summary sentences.
+    samples: Vec<Sample>,
+    /// Finished holds per side, for the samples.
+    holds: [u32; 2],
 }
 
 impl Session {
@@ -57,6 +63,8 @@ impl Session {
             open_hold: None,
             peaks: BTreeMap::new(),
             notes: Vec::new(),
+            samples: Vec::new(),
+            holds: [0; 2],
         }
     }
 
@@ -68,6 +76,8 @@ impl Session {
     /// Records one frame's feedback.
     pub fn record(&mut self, _frame: &PoseFrame, feedback: &Feedback) {
         self.frames += 1;
+        self.samples
+            .push(sample_of(feedback.t_s, feedback, &mut self.holds));
         self.first_t.get_or_insert(feedback.t_s);
         self.last_t = feedback.t_s;
         let dt = feedback.dt_s;
@@ -211,6 +221,8 @@ impl Session {
             self.notes
                 .push("never settled into the start position, so nothing was counted".to_owned());
         }
+        let highlights =
+            Summary::from_samples(&self.samples).highlights(self.exercise.sided(), None);
         Report {
             exercise: self.exercise.id.clone(),
             name: self.exercise.name.clone(),
@@ -230,6 +242,7 @@ impl Session {
             asymmetry,
             timeline: self.timeline.events,
             notes: self.notes,
+            highlights,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The session report: what the person did, how well, and where form slipped.
 //! Serialised as JSON for storage and for the evaluation of the coach.
 
+use super::summary::Highlights;
 use super::timeline::{HoldRecord, WarningRecord};
 use crate::coach::{Event, RepCounts, Side};
 use serde::{Deserialize, Serialize};
@@ -107,6 +108,10 @@ pub struct Report {
     pub timeline: Vec<Event>,
     /// Notes about the input (skipped frames and such).
     pub notes: Vec<String>,
+    /// What went well and what to work on: the sentences the window's
+    /// summary shows for the same frames.
+    #[serde(default)]
+    pub highlights: Highlights,
 }
 
 fn side_word(side: Option<Side>) -> &'static str {
@@ -196,6 +201,17 @@ impl Report {
                 "Left vs right: reps {:+}, hold {:+.1} s{rom}",
                 a.reps_diff, a.held_diff_s
             );
+        }
+        for (title, lines) in [
+            ("What went well", &self.highlights.went_well),
+            ("To work on next time", &self.highlights.to_work_on),
+        ] {
+            if !lines.is_empty() {
+                let _ = writeln!(s, "{title}:");
+                for line in lines {
+                    let _ = writeln!(s, "  - {line}");
+                }
+            }
         }
         for n in &self.notes {
             let _ = writeln!(s, "Note: {n}");

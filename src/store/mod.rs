@@ -7,15 +7,13 @@
 //! unfinished session. Summaries are computed from the stored timeline, so a
 //! recovered session gets exactly the summary a finished one would have had.
 
-mod summary;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
-pub use summary::{Highlights, SideStats, Summary, WarningSpan};
+pub use crate::session::{Highlights, Sample, SideStats, Summary, WarningSpan};
 
 /// Environment variable that moves the data folder (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "FORMCOACH_DATA_DIR";
@@ -198,35 +196,6 @@ impl StoreError {
             _ => StoreError::Sql(err),
         }
     }
-}
-
-/// One moment of a session's timeline, as the coach judged it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Sample {
-    /// Seconds since the session started, from frame timestamps.
-    pub t_s: f64,
-    /// Whether the joints the exercise needs were seen.
-    pub observable: bool,
-    /// Whether the person was in the start position, placed where the
-    /// exercise needs them (false while getting ready).
-    pub placement_ok: bool,
-    /// Observable, placed, and no form rule broken.
-    pub good_form: bool,
-    /// Repetitions counted so far on the person's left (or in total when unsided).
-    pub reps_left: u32,
-    /// Repetitions counted so far on the person's right.
-    pub reps_right: u32,
-    /// Completed holds so far, left (or in total).
-    pub holds_left: u32,
-    /// Completed holds so far, right.
-    pub holds_right: u32,
-    /// The form cue showing, if any.
-    pub cue: Option<String>,
-    /// Peak of a rep or hold that ended on the left at this moment, in the
-    /// session's `rom_unit` (unsided exercises use left).
-    pub rom_left: Option<f32>,
-    /// The same on the right.
-    pub rom_right: Option<f32>,
 }
 
 /// How a stored session ended.

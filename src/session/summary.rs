@@ -1,16 +1,83 @@
-//! Session summary, computed from a stored timeline.
+//! Session summary, computed from the per-frame timeline the history keeps.
 //!
 //! Computing it from samples (rather than keeping the coach's own report)
 //! means a session recovered after a crash is summarised exactly like one
-//! that ended normally.
+//! that ended normally; `formcoach analyze` builds the same samples, so its
+//! "what went well" is the window's.
 
 use serde::{Deserialize, Serialize};
 
-use super::Sample;
+use crate::coach::{Event, Feedback, Side};
 
 /// Longest stretch one sample may stand for. Longer gaps are pauses or a
 /// lost camera, and counting them as good or bad form would be dishonest.
 pub const MAX_SAMPLE_GAP_S: f64 = 1.0;
+
+/// One moment of a session's timeline, as the coach judged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Sample {
+    /// Seconds since the session started, from frame timestamps.
+    pub t_s: f64,
+    /// Whether the joints the exercise needs were seen.
+    pub observable: bool,
+    /// Whether the person was in the start position, placed where the
+    /// exercise needs them (false while getting ready).
+    pub placement_ok: bool,
+    /// Observable, placed, and no form rule broken.
+    pub good_form: bool,
+    /// Repetitions counted so far on the person's left (or in total when unsided).
+    pub reps_left: u32,
+    /// Repetitions counted so far on the person's right.
+    pub reps_right: u32,
+    /// Completed holds so far, left (or in total).
+    pub holds_left: u32,
+    /// Completed holds so far, right.
+    pub holds_right: u32,
+    /// The form cue showing, if any.
+    pub cue: Option<String>,
+    /// Peak of a rep or hold that ended on the left at this moment, in the
+    /// session's `rom_unit` (unsided exercises use left).
+    pub rom_left: Option<f32>,
+    /// The same on the right.
+    pub rom_right: Option<f32>,
+}
+
+/// Turns one frame's feedback into a timeline sample (what the history
+/// keeps per frame). `holds` counts finished holds per side across calls.
+pub fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
+    let mut rom = [None, None];
+    for event in &fb.events {
+        let (side, peak) = match event {
+            Event::Rep { side, peak, .. } => (*side, *peak),
+            Event::Hold { side, peak, .. } => {
+                holds[usize::from(*side == Some(Side::Right))] += 1;
+                (*side, *peak)
+            }
+            _ => continue,
+        };
+        rom[usize::from(side == Some(Side::Right))] = peak;
+    }
+    // Getting into the start position is not exercising: like `formcoach
+    // analyze`, nothing before the coach starts counting is judged as form.
+    let in_position = fb.placement.is_none() && fb.phase != crate::coach::Phase::Setup;
+    Sample {
+        t_s,
+        observable: fb.observable,
+        placement_ok: in_position,
+        good_form: fb.observable && in_position && !fb.warning_active,
+        reps_left: fb.reps.left + fb.reps.both,
+        reps_right: fb.reps.right,
+        holds_left: holds[0],
+        holds_right: holds[1],
+        cue: fb
+            .cue
+            .as_ref()
+            .filter(|c| c.severity == crate::coach::Severity::Warning)
+            .map(|c| c.message.clone()),
+        rom_left: rom[0],
+        rom_right: rom[1],
+    }
+}
 
 /// Per-side results.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -127,7 +194,7 @@ impl Summary {
 /// Plain sentences about a session: what to keep and what to change. Built
 /// from the same figures the summary shows, so nothing is praised that the
 /// camera did not see.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Highlights {
     /// Worth keeping.
     pub went_well: Vec<String>,
