@@ -164,8 +164,9 @@ impl HistoryView {
                     .include_y(0.0)
                     .x_axis_label("session")
                     .show(&mut cols[1], |p| {
-                        line_with_dots(p, "left", rom_l, palette::LEFT);
+                        // Right first so the bottom-corner legend reads left, right.
                         line_with_dots(p, "right", rom_r, palette::RIGHT);
+                        line_with_dots(p, "left", rom_l, palette::LEFT);
                     });
             }
         });

@@ -117,7 +117,11 @@ pub(crate) fn still_plot(id: &'static str, height: f32) -> egui_plot::Plot<'stat
 /// charts start at zero, so the bottom corner is empty while the newest
 /// reading, top right, stays visible.
 pub(crate) fn range_legend() -> egui_plot::Legend {
-    egui_plot::Legend::default().position(egui_plot::Corner::RightBottom)
+    // A bottom-corner legend lists its entries bottom-up; the charts add the
+    // right side first so it reads "left" above "right".
+    egui_plot::Legend::default()
+        .position(egui_plot::Corner::RightBottom)
+        .follow_insertion_order(true)
 }
 
 /// One series as a line with a dot on each reading (sessions and reps are

@@ -264,11 +264,13 @@ impl SummaryView {
                 } else {
                     ("reps", "right")
                 };
-                if !left.is_empty() {
-                    line_with_dots(p, ln, left, palette::LEFT);
-                }
+                // Right first: a legend in a bottom corner lists bottom-up, so
+                // this reads "left" above "right".
                 if !right.is_empty() {
                     line_with_dots(p, rn, right, palette::RIGHT);
+                }
+                if !left.is_empty() {
+                    line_with_dots(p, ln, left, palette::LEFT);
                 }
             });
     }
