@@ -549,6 +549,35 @@ impl Store {
             .collect()
     }
 
+    /// The summary of the session of `exercise_id` just before session
+    /// `before` (the newest one when `before` is `None` or not found), among
+    /// those with a timeline. Reads that one session only: it runs when a
+    /// session ends, and a long history must not make that slow.
+    pub fn previous_summary(
+        &self,
+        exercise_id: &str,
+        before: Option<i64>,
+    ) -> Result<Option<Summary>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT s.id FROM sessions s
+                 WHERE s.exercise_id = ?1
+                   AND EXISTS (SELECT 1 FROM samples WHERE session_id = s.id)
+                   AND (?2 IS NULL
+                        OR NOT EXISTS (SELECT 1 FROM sessions WHERE id = ?2)
+                        OR (s.started_unix_s, s.id)
+                           < (SELECT started_unix_s, id FROM sessions WHERE id = ?2))
+                 ORDER BY s.started_unix_s DESC, s.id DESC LIMIT 1",
+                params![exercise_id, before],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        id.map(|id| self.samples(id).map(|s| Summary::from_samples(&s)))
+            .transpose()
+    }
+
     /// One session's timeline, in time order.
     pub fn samples(&self, session_id: i64) -> Result<Vec<Sample>, StoreError> {
         let mut stmt = self
@@ -918,6 +947,46 @@ mod tests {
         assert_eq!(all[0].summary.left.reps, 2);
         assert!(store.unfinished().unwrap().is_empty());
         assert_eq!(store.samples(id).unwrap().len(), 30);
+    }
+
+    #[test]
+    fn the_previous_session_is_the_one_just_before_of_the_same_exercise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut ids = Vec::new();
+        // Chin tuck with 1, 2, 3 reps on days 0, 1, 2; an empty one on day 3,
+        // and another exercise on day 4.
+        for (day, id, reps) in [
+            (0.0, "chin-tuck", 1),
+            (1.0, "chin-tuck", 2),
+            (2.0, "chin-tuck", 3),
+            (3.0, "chin-tuck", 0),
+            (4.0, "prone-w", 9),
+        ] {
+            let mut m = meta(id);
+            m.started_unix_s += day * 86_400.0;
+            let mut rec = Recorder::start(&path, &m).unwrap();
+            if reps > 0 {
+                rec.push(sample(0.0, true, reps, None)).unwrap();
+                rec.push(sample(0.1, true, reps, None)).unwrap();
+            }
+            ids.push(rec.finish().unwrap());
+        }
+        let store = Store::open(&path).unwrap();
+        let reps_before = |before| {
+            store
+                .previous_summary("chin-tuck", before)
+                .unwrap()
+                .map(|s| s.left.reps)
+        };
+        assert_eq!(reps_before(Some(ids[2])), Some(2));
+        assert_eq!(reps_before(Some(ids[1])), Some(1));
+        assert_eq!(reps_before(Some(ids[0])), None);
+        // The empty session is skipped; unknown or no id means the newest.
+        assert_eq!(reps_before(Some(ids[3])), Some(3));
+        assert_eq!(reps_before(None), Some(3));
+        assert_eq!(reps_before(Some(9_999)), Some(3));
+        assert_eq!(store.previous_summary("cat-cow", None).unwrap(), None);
     }
 
     #[test]

@@ -314,16 +314,11 @@ impl FormcoachApp {
     /// The summary of the session of `exercise` just before session `id`
     /// (or the newest one, when `id` is not in the history), for progress.
     fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<Summary> {
-        let sessions = self.store.as_ref()?.sessions().ok()?;
-        // Newest first: skip down to the session itself, then take the next.
-        let start = id
-            .and_then(|id| sessions.iter().position(|s| s.id == id))
-            .map_or(0, |i| i + 1);
-        sessions
-            .into_iter()
-            .skip(start)
-            .find(|s| s.meta.exercise_id == exercise && s.summary.duration_s > 0.0)
-            .map(|s| s.summary)
+        self.store
+            .as_ref()?
+            .previous_summary(exercise, id)
+            .ok()
+            .flatten()
     }
 
     fn session_summary(&self, id: i64) -> Result<SummaryView, StoreError> {
