@@ -152,11 +152,74 @@ impl Model {
 #[derive(Debug, Clone)]
 pub struct Observer {
     rng: Rng,
+    /// A separate stream for the world points, so the image keypoints of
+    /// both models draw exactly the numbers they drew before world noise
+    /// existed (the committed tracks stay byte-identical).
+    world_rng: Rng,
     noise: Noise,
     model: Model,
     drift: [(f64, f64); 33],
+    world_drift: [Vec3; 33],
     dropout_frames: [u32; 33],
     missed_frames: u32,
+}
+
+/// Error of BlazePose world points (metres, per axis x, y, z of the camera
+/// picture) at `Noise::low`, by joint group: frame-to-frame jitter and the
+/// standard deviation of the slow drift.
+///
+/// Measured with `formcoach pose --model blazepose-full --video` on the
+/// fixture videos `upper_body_webcam_01.mp4` (1280x720, 25 fps, head and
+/// shoulders) and `webcam_seated_virtual_bg_01.mp4` (640x360, 25 fps, seated
+/// to the waist). Jitter: on stretches where the nose and shoulders moved
+/// less than 5-6 % of the shoulder width in 160 ms (0.7-1.6 s each, 7 in
+/// all), the RMS of the second difference over sqrt(6), per joint and axis.
+/// Found (mm, x/y/z): face and ears 5-6/5/5 and 5-6/5/14 in the two videos,
+/// shoulders 4/4.5/6 and 4/4.5/12, elbows 6-8/6-9/15-17, wrists 11-14/8-25/19-26.
+/// Depth is the noisy axis: two to three times x and y on the smaller video.
+/// Drift: a person's bone lengths are constant, so the slow part (0.44 s
+/// moving average) of 3D shoulder width over each whole clip measures the
+/// model's wander: 8-9 mm standard deviation, about 6 mm per shoulder; the
+/// rigid ear-to-ear width wanders only 1.4 mm, so the head drifts as a
+/// whole, which independent per-joint drift cannot model, and 6 mm is used
+/// everywhere on the trunk and head. Depth drift could not be separated
+/// from real motion; it is taken as twice x and y, the ratio of the jitter.
+/// Hips were out of frame or low-scored in both videos (their world points
+/// moved 1.5-3 mm, but they are guesses pinned near the origin), so they get
+/// the shoulders' figures rather than flattering ones.
+const WORLD_NOISE_M: [WorldNoise; 3] = [
+    // Face and ears.
+    WorldNoise {
+        jitter: [0.0055, 0.005, 0.0095],
+        drift: [0.006, 0.006, 0.012],
+    },
+    // Shoulders and hips.
+    WorldNoise {
+        jitter: [0.004, 0.0045, 0.009],
+        drift: [0.006, 0.006, 0.012],
+    },
+    // Arms, hands, legs and feet: worse seen and usually moving; the arms'
+    // slow wander could not be told from motion, so 1.5 times the trunk's.
+    WorldNoise {
+        jitter: [0.009, 0.012, 0.019],
+        drift: [0.009, 0.009, 0.018],
+    },
+];
+
+/// One joint group's world-point error, metres per axis.
+#[derive(Debug, Clone, Copy)]
+struct WorldNoise {
+    jitter: [f64; 3],
+    drift: [f64; 3],
+}
+
+/// The measured error of the world point of BlazePose landmark `index`.
+fn world_noise(index: usize) -> WorldNoise {
+    match index {
+        0..=10 => WORLD_NOISE_M[0],
+        11 | 12 | 23 | 24 => WORLD_NOISE_M[1],
+        _ => WORLD_NOISE_M[2],
+    }
 }
 
 /// Correlation of the drift from one frame to the next: errors of real
@@ -172,10 +235,12 @@ impl Observer {
     #[must_use]
     pub fn new(rng: Rng, noise: Noise, model: Model) -> Observer {
         Observer {
+            world_rng: rng.fork("world"),
             rng,
             noise,
             model,
             drift: [(0.0, 0.0); 33],
+            world_drift: [Vec3::ZERO; 33],
             dropout_frames: [0; 33],
             missed_frames: 0,
         }
@@ -211,6 +276,9 @@ impl Observer {
             d.0 = DRIFT_RHO * d.0 + drift_sigma * self.rng.normal();
             d.1 = DRIFT_RHO * d.1 + drift_sigma * self.rng.normal();
         }
+        if self.model == Model::Blaze33 {
+            self.advance_world_drift();
+        }
         if self.missed_frames > 0 {
             self.missed_frames -= 1;
             return frame;
@@ -220,6 +288,8 @@ impl Observer {
             return frame;
         }
         let mut keypoints = Vec::with_capacity(self.model.joints().len());
+        // Per joint: hidden behind the body, and lost this frame.
+        let mut hidden_lost = [(false, false); 33];
         for &joint in self.model.joints() {
             let idx = joint as usize;
             let point = sk.points[idx];
@@ -241,6 +311,7 @@ impl Observer {
             if self.dropout_frames[idx] == 0 && self.rng.chance(self.noise.dropouts_per_s / fps) {
                 self.dropout_frames[idx] = 2 + (self.rng.uniform() * 6.0) as u32;
             }
+            hidden_lost[idx] = (hidden, self.dropout_frames[idx] > 0);
             let (mut kx, mut ky, score) = if self.dropout_frames[idx] > 0 {
                 self.dropout_frames[idx] -= 1;
                 // The model loses the joint and puts it somewhere nearby
@@ -272,30 +343,85 @@ impl Observer {
                 score: round_to(if outside { score.min(0.1) } else { score }, 0.01),
             });
         }
-        let world = (self.model == Model::Blaze33).then(|| {
-            let w = cam.world(sk);
-            let metres_per_px = hip_depth / cam.focal_px;
-            self.model
-                .joints()
-                .iter()
-                .map(|&joint| {
-                    let i = joint as usize;
-                    let j = Vec3::new(self.drift[i].0, self.drift[i].1, 0.0) * metres_per_px;
-                    WorldPoint {
-                        joint,
-                        x: round_to(w[i].x + j.x, 0.001),
-                        y: round_to(w[i].y + j.y, 0.001),
-                        z: round_to(w[i].z, 0.001),
-                    }
-                })
-                .collect()
-        });
+        let world = (self.model == Model::Blaze33)
+            .then(|| self.world_points(cam, sk, torso_m, &hidden_lost));
         frame.people.push(Person {
             score: round_to(self.rng.range(0.8, 0.97), 0.01),
             keypoints,
             world,
         });
         frame
+    }
+}
+
+impl Observer {
+    /// Scale of the measured world-point error for this noise level: the
+    /// figures were measured on good webcam videos, which `Noise::low`
+    /// stands for; other levels scale them as they scale the image error.
+    fn world_scale(&self) -> (f64, f64) {
+        let low = Noise::low();
+        (self.noise.jitter / low.jitter, self.noise.drift / low.drift)
+    }
+
+    /// Advances each joint's slow world-point drift (AR(1), same frame-to-frame
+    /// correlation as the image drift).
+    fn advance_world_drift(&mut self) {
+        let (_, drift_scale) = self.world_scale();
+        let keep = (1.0 - DRIFT_RHO * DRIFT_RHO).sqrt();
+        for (i, d) in self.world_drift.iter_mut().enumerate() {
+            let s = world_noise(i).drift.map(|v| v * drift_scale * keep);
+            *d = Vec3::new(
+                DRIFT_RHO * d.x + s[0] * self.world_rng.normal(),
+                DRIFT_RHO * d.y + s[1] * self.world_rng.normal(),
+                DRIFT_RHO * d.z + s[2] * self.world_rng.normal(),
+            );
+        }
+    }
+
+    /// The world points as BlazePose reports them: exact hip-centred metres
+    /// plus the measured jitter and drift, more of both for a joint hidden
+    /// behind the body, and a guess somewhere nearby for a joint the image
+    /// model lost this frame (the same network regresses both).
+    fn world_points(
+        &mut self,
+        cam: &Camera,
+        sk: &Skeleton,
+        torso_m: f64,
+        hidden_lost: &[(bool, bool); 33],
+    ) -> Vec<WorldPoint> {
+        let exact = cam.world(sk);
+        let (jitter_scale, _) = self.world_scale();
+        let mut out = Vec::with_capacity(self.model.joints().len());
+        for &joint in self.model.joints() {
+            let i = joint as usize;
+            let (hidden, lost) = hidden_lost[i];
+            let jitter = world_noise(i).jitter;
+            let mut n = [0.0; 3];
+            for (v, s) in n.iter_mut().zip(jitter) {
+                *v = s * jitter_scale * self.world_rng.normal();
+            }
+            let mut err = self.world_drift[i] + Vec3::new(n[0], n[1], n[2]);
+            if hidden {
+                err = err * 1.8;
+            }
+            if lost {
+                let off = 0.3 * torso_m;
+                err = err
+                    + Vec3::new(
+                        off * self.world_rng.normal(),
+                        off * self.world_rng.normal(),
+                        off * self.world_rng.normal(),
+                    );
+            }
+            let p = exact[i] + err;
+            out.push(WorldPoint {
+                joint,
+                x: round_to(p.x, 0.001),
+                y: round_to(p.y, 0.001),
+                z: round_to(p.z, 0.001),
+            });
+        }
+        out
     }
 }
 
@@ -314,5 +440,40 @@ mod tests {
         assert!((mean - 0.5).abs() < 0.05);
         let mut c = Rng::new(7).fork("x");
         assert!((0..10).any(|_| c.next_u64() != Rng::new(7).next_u64()));
+    }
+
+    #[test]
+    fn world_points_are_noisier_in_depth_and_exact_without_noise() {
+        use crate::synth::body::{Body, Posture, landmarks};
+        use crate::synth::camera::View;
+        let body = Body::adult(1.7);
+        let (sk, _) = landmarks(&body, &Posture::standing(&body));
+        let cam = Camera::fit(&View::front(), &sk.points, 640, 480);
+        let exact = cam.world(&sk);
+        let shoulder = Joint::LeftShoulder as usize;
+        let mut observer = Observer::new(Rng::new(3), Noise::low(), Model::Blaze33);
+        let mut err = [Vec::new(), Vec::new(), Vec::new()];
+        for i in 0..600 {
+            let frame = observer.observe(&cam, &sk, body.torso_m, f64::from(i) / 10.0, 10.0);
+            let Some(w) = frame
+                .people
+                .first()
+                .and_then(|p| p.world_point(Joint::LeftShoulder))
+            else {
+                continue;
+            };
+            let e = exact[shoulder];
+            err[0].push(f64::from(w.x) - e.x);
+            err[1].push(f64::from(w.y) - e.y);
+            err[2].push(f64::from(w.z) - e.z);
+        }
+        let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt();
+        // Jitter 4-9 mm plus drift 6-12 mm per axis: about 7 mm in x and 15 in z.
+        assert!((0.004..0.011).contains(&rms(&err[0])), "x {}", rms(&err[0]));
+        assert!(rms(&err[2]) > 1.5 * rms(&err[0]), "z {}", rms(&err[2]));
+        let mut still = Observer::new(Rng::new(3), Noise::none(), Model::Blaze33);
+        let frame = still.observe(&cam, &sk, body.torso_m, 0.0, 10.0);
+        let w = frame.people[0].world_point(Joint::LeftShoulder).unwrap();
+        assert!((f64::from(w.z) - exact[shoulder].z).abs() < 0.001);
     }
 }
