@@ -18,6 +18,29 @@ pub struct SynthArgs {
     /// Random seed (the committed set uses the default).
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Simulated pose model: `movenet` (17 keypoints in pixels, the
+    /// committed set) or `blazepose` (33 landmarks plus noisy 3D world
+    /// points, which the rules use when present).
+    #[arg(long, value_enum, default_value_t = SynthModel::Movenet)]
+    pub model: SynthModel,
+}
+
+/// The pose model a synthetic set imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SynthModel {
+    /// MoveNet: COCO 17 keypoints, image pixels only.
+    Movenet,
+    /// BlazePose: 33 landmarks and world points in metres.
+    Blazepose,
+}
+
+impl From<SynthModel> for synth::Model {
+    fn from(m: SynthModel) -> synth::Model {
+        match m {
+            SynthModel::Movenet => synth::Model::Coco17,
+            SynthModel::Blazepose => synth::Model::Blaze33,
+        }
+    }
 }
 
 /// Arguments of `formcoach eval`.
@@ -29,7 +52,7 @@ pub struct EvalArgs {
 }
 
 pub(super) fn run_synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
-    let summary = synth::generate_all(&args.out, args.seed)?;
+    let summary = synth::generate_set(&args.out, args.seed, args.model.into())?;
     eprintln!(
         "wrote {} tracks ({} frames, {} bytes) to {}",
         summary.tracks,

@@ -29,7 +29,9 @@ use body::{Body, Posture, SegRot, Side, Skeleton, Vec3, landmarks};
 use camera::{Camera, View};
 use faults::{Effect, FaultSpec, Mods, RAMP_S, Timing};
 use motions::{Exercise, Sides};
-use noise::{Model, Noise, Observer, Rng};
+use noise::{Noise, Observer, Rng};
+
+pub use noise::Model;
 
 pub use eval::{EvalError, EvalTable, evaluate};
 
@@ -649,6 +651,15 @@ fn views_for(id: &str) -> [View; 2] {
 /// and hold lengths are what keeps the set near 15 MB.
 #[must_use]
 pub fn committed_specs(seed: u64) -> Vec<TrackSpec> {
+    specs(seed, Model::Coco17)
+}
+
+/// The same tracks as [`committed_specs`] (bodies, motions, faults, views
+/// and image noise), seen by simulated `model`. `Model::Blaze33` adds world
+/// points, which the rules prefer, so its set scores the 3D path of the
+/// rules that the committed MoveNet set never reaches.
+#[must_use]
+pub fn specs(seed: u64, model: Model) -> Vec<TrackSpec> {
     let mut out = Vec::new();
     for (i, ex) in motions::all().into_iter().enumerate() {
         let base = seed.wrapping_mul(1000).wrapping_add(i as u64 * 10);
@@ -661,7 +672,7 @@ pub fn committed_specs(seed: u64) -> Vec<TrackSpec> {
             seed: base + 1,
             view: main,
             noise: Noise::low(),
-            model: Model::Coco17,
+            model,
             fps: 10.0,
             side: first,
             faults: Vec::new(),
@@ -674,7 +685,7 @@ pub fn committed_specs(seed: u64) -> Vec<TrackSpec> {
             seed: base + 2,
             view: other,
             noise: Noise::high(),
-            model: Model::Coco17,
+            model,
             fps: 10.0,
             side: first.other(),
             faults: Vec::new(),
@@ -688,7 +699,7 @@ pub fn committed_specs(seed: u64) -> Vec<TrackSpec> {
                 seed: base + 3,
                 view: main,
                 noise: Noise::low(),
-                model: Model::Coco17,
+                model,
                 fps: 12.0,
                 side: first.other(),
                 faults,
@@ -749,8 +760,14 @@ fn write(path: &Path, text: &str) -> Result<(), SynthError> {
 /// (gzip, no timestamp or name in the header, so the bytes are reproducible)
 /// plus `<case>.labels.json`. `GenSummary::bytes` counts the uncompressed text.
 pub fn generate_all(out_dir: &Path, seed: u64) -> Result<GenSummary, SynthError> {
+    generate_set(out_dir, seed, Model::Coco17)
+}
+
+/// Writes the labelled set of [`specs`] for `model` under `out_dir`, laid
+/// out as [`generate_all`] does.
+pub fn generate_set(out_dir: &Path, seed: u64, model: Model) -> Result<GenSummary, SynthError> {
     let mut summary = GenSummary::default();
-    for spec in committed_specs(seed) {
+    for spec in specs(seed, model) {
         let track = generate_track(&spec);
         let dir = out_dir.join(spec.exercise.id);
         std::fs::create_dir_all(&dir).map_err(|source| SynthError::Write {
