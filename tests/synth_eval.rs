@@ -8,6 +8,11 @@
 //! (each with the measured reason); they must still catch their faults, and
 //! the test fails if one of them starts meeting the targets, so the list
 //! cannot go stale.
+//!
+//! `targets_are_met_in_3d` does the same on the same tracks seen by a
+//! simulated BlazePose, generated afresh (a few seconds, so not committed):
+//! the committed MoveNet set has no world points, and the rules switch to
+//! world metres whenever a model gives them, as the default model does.
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +26,9 @@ fn fixtures() -> PathBuf {
 
 /// Rules that detect their faults but warn falsely on the noisiest clean
 /// tracks; `formcoach eval` shows the figures.
-const KNOWN_MISSES: [(&str, &str); 1] = [(
+const KNOWN_MISSES: [(&str, bool, &str); 1] = [(
     "seated-cervical-rotation/shoulders-square",
+    true,
     "a trunk turn seen from the front shrinks the shoulders' width by only 1 - cos: the \
      20-degree limit is a 6 % shrink, inside the width error of high-noise tracks \
      (baseline over 1 s keeps the slow drift; the far shoulder is noisier at 45 degrees), \
@@ -32,16 +38,156 @@ const KNOWN_MISSES: [(&str, &str); 1] = [(
 #[test]
 fn targets_are_met() {
     let table = synth::evaluate(&fixtures()).expect("the committed tracks evaluate");
+    check_targets(&table, &KNOWN_MISSES, "KNOWN_MISSES");
+}
+
+/// Rules that miss the targets on the BlazePose-style set, where they read
+/// 3D world points instead of pixels: (rule, still catches every fault, why).
+/// "Noise-free" figures come from the same set with the world noise turned
+/// off, which separates the frame's geometry from the measured noise.
+const KNOWN_MISSES_3D: [(&str, bool, &str); 16] = [
+    // The world frame itself: these miss with exact world points too.
+    (
+        "cat-cow/hips-not-rocking",
+        false,
+        "world points are centred on the mid-hip, so a hip shift is invisible: only the \
+         hips' turn about their midpoint is left; 0 of 2 faults caught, noise-free as well",
+    ),
+    (
+        "seated-trunk-rotation/stay-seated",
+        false,
+        "world points are centred on the mid-hip: lifting or sliding the pelvis does not move \
+         the hips in that frame; 0 of 2 caught, noise-free as well",
+    ),
+    (
+        "thread-the-needle/hips-still",
+        false,
+        "world points are centred on the mid-hip: the hips cannot drift in that frame; \
+         0 of 2 caught, noise-free as well",
+    ),
+    (
+        "thoracic-iyt/stay-on-roller",
+        false,
+        "measures mid-shoulder and mid-hip, but the mid-hip is the world origin and sliding \
+         off the roller moves the whole body; 0 of 2 caught, noise-free as well",
+    ),
+    (
+        "quadruped-rotation/knees-still",
+        false,
+        "knees are measured from the hips, so every hip shift or turn of the rotation looks \
+         like the knees moving (noise-free F1 0.67, 2 false warnings); with measured noise \
+         1 of 2 faults caught, 1.6 false warnings/min",
+    ),
+    (
+        "thread-the-needle/knees-still",
+        true,
+        "knees are measured from the hips, which shift as the arm threads through: noise-free \
+         F1 0.67 (2 of 4 warnings right), the same with noise",
+    ),
+    (
+        "seated-cervical-rotation/head-level",
+        true,
+        "ear-to-ear roll from baseline: noise-free already 416 ms median delay; with the \
+         ears' measured depth noise (9.5 mm jitter, 12 mm drift, far ear hidden at 45 degrees \
+         so 1.8 times that) 2.5 false warnings/min and 500 ms",
+    ),
+    // Measured noise: these meet the targets on exact world points.
+    (
+        "cat-cow/hands-under-shoulders",
+        true,
+        "horizontal shoulder-to-wrist offset within 0.25 torso: the wrists' measured noise \
+         (9-19 mm jitter per axis, worst in depth, 1.8 times for the hidden far wrist) \
+         warns on clean holds: 1.2 false warnings/min, F1 0.53",
+    ),
+    (
+        "cat-cow/knees-under-hips",
+        true,
+        "horizontal hip-to-knee offset: knee world noise gives 2 extra warnings on the \
+         faulty track (F1 0.83); clean tracks stay quiet",
+    ),
+    (
+        "chin-tuck/no-nodding",
+        true,
+        "ear-to-nose tilt over about 10 cm: a centimetre of depth noise is several degrees, \
+         4.5 false warnings/min on clean tucks and 371 ms median delay",
+    ),
+    (
+        "chin-tuck/trunk-still",
+        true,
+        "3D shoulder displacement within 0.08 torso (about 4 cm) adds depth, the noisiest axis \
+         (9 mm jitter, 12 mm drift per shoulder): 7.9 false warnings/min",
+    ),
+    (
+        "neck-flexion-extension/trunk-still",
+        true,
+        "same 0.08-torso shoulder stillness as chin-tuck with depth noise: 5 extra warnings \
+         on the faulty track (F1 0.44)",
+    ),
+    (
+        "prone-w/elbows-bent",
+        false,
+        "0 warnings with measured noise, both caught noise-free; the rule only runs during \
+         the W rep and the reps are undercounted on this set (7 of 11), so the faulty reps \
+         are probably not recognised as reps (not yet traced)",
+    ),
+    (
+        "side-lying-open-book/slow-tempo",
+        true,
+        "wrist speed limit: world jitter of a limb point differenced at 10 fps reads as speed, \
+         1.1 false warnings/min",
+    ),
+    (
+        "thoracic-extension-chair/ribs-not-flaring",
+        false,
+        "hip-shoulder-knee lean against baseline: with the noise 1 of 2 faults caught \
+         (recall 0.5), the other stays under the 30-degree limit",
+    ),
+    (
+        "thoracic-rotation-side-lying/knees-together",
+        true,
+        "knee gap from baseline: one extra warning on the faulty track (F1 0.86) from knee \
+         world noise",
+    ),
+];
+
+/// The same tracks seen by a simulated BlazePose (world points with the
+/// jitter and drift measured on real video, see `synth::noise`), generated
+/// afresh: the rules as the default model drives them.
+#[test]
+fn targets_are_met_in_3d() {
+    let dir = std::env::temp_dir().join(format!("formcoach-synth3d-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let started = std::time::Instant::now();
+    synth::generate_set(&dir, DEFAULT_SEED, synth::Model::Blaze33).expect("tracks generate");
+    let generated = started.elapsed();
+    let started = std::time::Instant::now();
+    let table = synth::evaluate(&dir);
+    let evaluated = started.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    let table = table.expect("the BlazePose-style tracks evaluate");
+    println!(
+        "generated in {:.1} s, evaluated in {:.1} s",
+        generated.as_secs_f64(),
+        evaluated.as_secs_f64()
+    );
+    check_targets(&table, &KNOWN_MISSES_3D, "KNOWN_MISSES_3D");
+}
+
+/// Prints the table, then fails on a rule missing the targets that is not
+/// listed in `known`, on a listed rule that meets them (the list must not go
+/// stale), and on a listed rule that stops catching its faults when it is
+/// marked as still catching them.
+fn check_targets(table: &synth::EvalTable, known: &[(&str, bool, &str)], list: &str) {
     println!("{}", table.to_text());
     assert!(
         table.tracks >= 17 * 2,
         "every exercise has clean and faulty tracks"
     );
-    let known = |rule: &str| KNOWN_MISSES.iter().any(|(r, _)| *r == rule);
+    let is_known = |rule: &str| known.iter().any(|(r, _, _)| *r == rule);
     let misses = table.meets_targets();
     let unexpected: Vec<String> = misses
         .iter()
-        .filter(|m| !known(&m.rule))
+        .filter(|m| !is_known(&m.rule))
         .map(|m| format!("  {}: {}", m.rule, m.reasons.join("; ")))
         .collect();
     assert!(
@@ -49,15 +195,18 @@ fn targets_are_met() {
         "rules missing targets:\n{}",
         unexpected.join("\n")
     );
-    for (rule, why) in KNOWN_MISSES {
+    for (rule, catches, why) in known {
         assert!(
-            misses.iter().any(|m| m.rule == rule),
-            "{rule} now meets the targets: remove it from KNOWN_MISSES"
+            misses.iter().any(|m| m.rule == *rule),
+            "{rule} now meets the targets: remove it from {list}"
         );
+        if !catches {
+            continue;
+        }
         let row = table
             .rows
             .iter()
-            .find(|r| format!("{}/{}", r.exercise, r.rule) == rule)
+            .find(|r| format!("{}/{}", r.exercise, r.rule) == *rule)
             .expect("known miss is evaluated");
         assert!(
             row.recall() >= 0.95,
@@ -66,6 +215,7 @@ fn targets_are_met() {
         );
     }
 }
+
 fn read_plain(path: &Path) -> Vec<u8> {
     use std::io::Read as _;
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
