@@ -281,7 +281,43 @@ struct SetupState {
     window_start: Option<f64>,
     anchors: Vec<Vec3>,
     sum: Box<[([f64; 3], f64, u32); 33]>,
+    /// The same in frame pixels, when the points are world metres.
+    image_sum: Box<[([f64; 3], f64, u32); 33]>,
     frames: u32,
+}
+
+type PointSums = [([f64; 3], f64, u32); 33];
+
+fn accumulate(sum: &mut PointSums, body: &Body) {
+    for (acc, p) in sum.iter_mut().zip(body.points()) {
+        if let Some((pos, score)) = p {
+            for (total, v) in acc.0.iter_mut().zip(pos) {
+                *total += f64::from(*v);
+            }
+            acc.1 += f64::from(*score);
+            acc.2 += 1;
+        }
+    }
+}
+
+/// The average of accumulated points; joints seen in under half the `frames`
+/// count as unseen.
+fn mean_points(sum: &PointSums, frames: u32) -> [Option<(Vec3, f32)>; 33] {
+    let mut pts = [None; 33];
+    for (out, acc) in pts.iter_mut().zip(sum.iter()) {
+        if acc.2 > 0 && acc.2 * 2 >= frames {
+            let n = f64::from(acc.2);
+            *out = Some((
+                [
+                    (acc.0[0] / n) as f32,
+                    (acc.0[1] / n) as f32,
+                    (acc.0[2] / n) as f32,
+                ],
+                (acc.1 / n) as f32,
+            ));
+        }
+    }
+    pts
 }
 
 impl SetupState {
@@ -290,6 +326,7 @@ impl SetupState {
             window_start: None,
             anchors: Vec::new(),
             sum: Box::new([([0.0; 3], 0.0, 0); 33]),
+            image_sum: Box::new([([0.0; 3], 0.0, 0); 33]),
             frames: 0,
         }
     }
@@ -297,38 +334,28 @@ impl SetupState {
         self.window_start = Some(t);
         self.anchors = anchors;
         *self.sum = [([0.0; 3], 0.0, 0); 33];
+        *self.image_sum = [([0.0; 3], 0.0, 0); 33];
         self.frames = 0;
     }
     fn add(&mut self, body: &Body) {
         self.frames += 1;
-        for (acc, p) in self.sum.iter_mut().zip(body.points()) {
-            if let Some((pos, score)) = p {
-                for (sum, v) in acc.0.iter_mut().zip(pos) {
-                    *sum += f64::from(*v);
-                }
-                acc.1 += f64::from(*score);
-                acc.2 += 1;
-            }
+        accumulate(&mut self.sum, body);
+        if let Some(image) = body.image() {
+            accumulate(&mut self.image_sum, image);
         }
     }
     /// The average body over the window; joints seen in under half the frames count
     /// as unseen at baseline (they fill in later).
     fn mean(&self, is_3d: bool, mid_fallback: bool) -> Body {
-        let mut pts = [None; 33];
-        for (out, acc) in pts.iter_mut().zip(self.sum.iter()) {
-            if acc.2 > 0 && acc.2 * 2 >= self.frames {
-                let n = f64::from(acc.2);
-                *out = Some((
-                    [
-                        (acc.0[0] / n) as f32,
-                        (acc.0[1] / n) as f32,
-                        (acc.0[2] / n) as f32,
-                    ],
-                    (acc.1 / n) as f32,
-                ));
-            }
-        }
-        Body::from_points(pts, is_3d, mid_fallback)
+        let image = is_3d.then(|| {
+            Body::from_points(
+                mean_points(&self.image_sum, self.frames),
+                false,
+                mid_fallback,
+            )
+        });
+        Body::from_points(mean_points(&self.sum, self.frames), is_3d, mid_fallback)
+            .with_image(image)
     }
 }
 
@@ -624,14 +651,22 @@ impl Coach {
         for f in &mut self.form {
             let rule = &self.exercise.rules[f.index];
             let signal = form_signal(&rule.kind);
-            let mut prepared = vec![Prepared::new(&signal, baseline, torso, rule.min_score)];
+            // Whole-body shifts are lost in hip-centred world points: a
+            // displacement is measured on the frame pixels, in the torso
+            // length seen there.
+            let in_image = signal.measure == Measure::Displacement;
+            let (space, unit) = match baseline.image() {
+                Some(image) if in_image => (image, image.torso_len(0.0).unwrap_or(0.0)),
+                _ => (baseline, torso),
+            };
+            let prepare = |s: &Signal| {
+                let mut p = Prepared::new(s, space, unit, rule.min_score);
+                p.image_space = in_image;
+                p
+            };
+            let mut prepared = vec![prepare(&signal)];
             if matches!(rule.kind, RuleKind::Tempo { mirror: true, .. }) {
-                prepared.push(Prepared::new(
-                    &signal.mirrored(),
-                    baseline,
-                    torso,
-                    rule.min_score,
-                ));
+                prepared.push(prepare(&signal.mirrored()));
             }
             f.prepared = prepared;
             f.history = [Vec::new(), Vec::new()];
@@ -819,6 +854,7 @@ impl Coach {
             let state = if active {
                 let mut verdict = Ok(None);
                 for (k, prep) in f.prepared.iter_mut().enumerate() {
+                    let body = prep.space(body);
                     let r = if uses_baseline(&rule.kind) {
                         prep.delta(body, rule.min_score)
                     } else {
@@ -1142,7 +1178,7 @@ fn advance(
 pub(crate) mod tests {
     use super::*;
     use crate::coach::Catalogue;
-    use crate::pose::{Keypoint, Person};
+    use crate::pose::{Keypoint, Person, WorldPoint};
 
     /// Side view of someone on all fours facing right; torso = 200 px.
     pub(crate) fn all_fours() -> Vec<(Joint, [f32; 2])> {
@@ -1270,6 +1306,43 @@ pub(crate) mod tests {
             fb.last()
                 .is_some_and(|f| f.cue.is_none() && !f.warning_active)
         );
+    }
+
+    /// BlazePose's world points are centred on the hips, so hips that drift
+    /// as a whole only move in the picture: `hips-still` must still see it.
+    #[test]
+    fn drifting_hips_are_seen_with_hip_centred_world_points() {
+        let ex = exercise("thread-the-needle");
+        let mut coach = Coach::new(&ex);
+        let fb: Vec<Feedback> = (0..(7.0 * FPS) as usize)
+            .map(|i| {
+                let t = i as f64 / FPS;
+                let mut pts = all_fours();
+                if (3.0..5.0).contains(&t) {
+                    shift(&mut pts, &HIPS, -60.0, 0.0); // 0.3 torso in the picture
+                }
+                let mut f = frame(t, &pts, &[]);
+                // World: the still pose, hip-centred, in metres (200 px = 0.5 m).
+                let still = all_fours();
+                let hip = [200.0_f32, 300.0];
+                f.people[0].world = Some(
+                    still
+                        .iter()
+                        .map(|(j, p)| WorldPoint {
+                            joint: *j,
+                            x: (p[0] - hip[0]) / 400.0,
+                            y: (p[1] - hip[1]) / 400.0,
+                            z: 0.0,
+                        })
+                        .collect(),
+                );
+                coach.step(&f)
+            })
+            .collect();
+        let w = warnings(&fb);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].0, "hips-still");
+        assert!(w[0].1 >= 3.0 && w[0].1 <= 3.3, "{w:?}");
     }
 
     #[test]

@@ -125,32 +125,61 @@ pub struct Body {
     /// Whether a midpoint may stand in for a pair when only one side is seen
     /// (side views hide the far limb).
     pub mid_fallback: bool,
+    /// The same landmarks in frame pixels, when the points are world metres.
+    /// BlazePose's world points are centred on the hips, so a body that
+    /// shifts as a whole (hips rocking, sliding off a roller, standing up) does
+    /// not move in them; `displacement` is measured here instead.
+    image: Option<Box<Body>>,
 }
 
 impl Body {
     /// Builds the lookup table; world coordinates win when every keypoint has one.
     #[must_use]
     pub fn from_person(person: &Person, mid_fallback: bool) -> Body {
-        let mut points = [None; 33];
         let is_3d = person.world.as_ref().is_some_and(|w| !w.is_empty());
-        for k in &person.keypoints {
-            let pos = if is_3d {
-                match person.world_point(k.joint) {
-                    Some(w) => [w.x, w.y, w.z],
-                    None => continue,
+        let table = |world: bool| {
+            let mut points = [None; 33];
+            for k in &person.keypoints {
+                let pos = if world {
+                    match person.world_point(k.joint) {
+                        Some(w) => [w.x, w.y, w.z],
+                        None => continue,
+                    }
+                } else {
+                    [k.x, k.y, 0.0]
+                };
+                if pos.iter().all(|v| v.is_finite()) && k.score.is_finite() {
+                    points[k.joint as usize] = Some((pos, k.score));
                 }
-            } else {
-                [k.x, k.y, 0.0]
-            };
-            if pos.iter().all(|v| v.is_finite()) && k.score.is_finite() {
-                points[k.joint as usize] = Some((pos, k.score));
             }
-        }
+            points
+        };
         Body {
-            points,
+            points: table(is_3d),
             is_3d,
             mid_fallback,
+            image: is_3d.then(|| Box::new(Body::from_points(table(false), false, mid_fallback))),
         }
+    }
+
+    /// The same body with its frame-pixel twin (baselines averaged in both).
+    #[must_use]
+    pub fn with_image(mut self, image: Option<Body>) -> Body {
+        self.image = image.map(Box::new);
+        self
+    }
+
+    /// The landmarks in frame pixels: the twin when the points are world
+    /// metres, else the body itself (already in pixels).
+    #[must_use]
+    pub fn in_image(&self) -> &Body {
+        self.image.as_deref().unwrap_or(self)
+    }
+
+    /// The frame-pixel twin, when the points are world metres.
+    #[must_use]
+    pub fn image(&self) -> Option<&Body> {
+        self.image.as_deref()
     }
 
     /// Builds a body straight from positions (tests, baselines).
@@ -160,6 +189,7 @@ impl Body {
             points,
             is_3d,
             mid_fallback,
+            image: None,
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Prepared {
     pub base: Option<f32>,
     /// What each point was made of when the references were fixed.
     pub sources: Option<[Source; MAX_POINTS]>,
+    /// Measured on the frame-pixel landmarks (see [`Body::in_image`]).
+    pub image_space: bool,
 }
 
 impl Prepared {
@@ -59,10 +61,21 @@ impl Prepared {
             },
             base: None,
             sources: None,
+            image_space: false,
         };
         // Ignore "unseen" here: the references fill in lazily.
         let _ = p.value(baseline, min_score);
         p
+    }
+
+    /// The body in the space this signal is measured in.
+    #[must_use]
+    pub fn space<'a>(&self, body: &'a Body) -> &'a Body {
+        if self.image_space {
+            body.in_image()
+        } else {
+            body
+        }
     }
 
     /// Locates the signal's points.
