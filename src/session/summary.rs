@@ -421,6 +421,14 @@ mod tests {
         }
     }
 
+    fn reps_with_range(reps: u32, rom: f32) -> SideStats {
+        SideStats {
+            reps,
+            holds: 0,
+            rom: Some(rom),
+        }
+    }
+
     #[test]
     fn highlights_praise_only_what_was_seen() {
         // Never in position: no praise for form, and the first advice says why.
@@ -430,16 +438,8 @@ mod tests {
 
         // Mostly good form with a cue or two.
         let mut s = summary(50.0, 45.0, &["Hips still."]);
-        s.left = SideStats {
-            reps: 8,
-            holds: 0,
-            rom: Some(50.0),
-        };
-        s.right = SideStats {
-            reps: 8,
-            holds: 0,
-            rom: Some(52.0),
-        };
+        s.left = reps_with_range(8, 50.0);
+        s.right = reps_with_range(8, 52.0);
         let h = s.highlights(true, None);
         assert_eq!(h.went_well[0], "You did 8 reps on each side.");
         assert!(h.went_well.iter().any(|w| w.contains("90% of the time")));
@@ -448,16 +448,8 @@ mod tests {
 
         // Weak form names the most frequent cue; a short side is pointed out.
         let mut s = summary(50.0, 20.0, &["Knees down.", "Hips still.", "Hips still."]);
-        s.left = SideStats {
-            reps: 3,
-            holds: 0,
-            rom: Some(30.0),
-        };
-        s.right = SideStats {
-            reps: 3,
-            holds: 0,
-            rom: Some(50.0),
-        };
+        s.left = reps_with_range(3, 30.0);
+        s.right = reps_with_range(3, 50.0);
         let h = s.highlights(true, None);
         assert!(h.to_work_on[0].contains("twice") && h.to_work_on[0].contains("Hips still."));
         assert!(
