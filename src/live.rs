@@ -25,8 +25,6 @@ use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
 use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
-/// Kept here too: the window's callers know it as part of the live pipeline.
-pub use crate::session::sample_of;
 use crate::session::{Report, Session};
 use crate::source::Frame;
 use crate::stats::nearest_rank;
@@ -561,8 +559,6 @@ struct Inference {
     session: Session,
     recorder: Option<Recorder>,
     store_error: Option<String>,
-    samples: Vec<Sample>,
-    holds: [u32; 2],
     clock: SessionClock,
     coached_frames: u64,
     stats: Stats,
@@ -605,8 +601,6 @@ impl Inference {
             session,
             recorder: None,
             store_error: None,
-            samples: Vec::new(),
-            holds: [0; 2],
             clock: SessionClock::default(),
             coached_frames: 0,
             stats: Stats::default(),
@@ -746,15 +740,13 @@ impl Inference {
             .map_err(|e| format!("The pose model failed on a frame: {e}"))?;
         let smooth = self.smoother.smooth(&raw);
         let feedback = self.coach.step(&smooth);
-        self.session.record(&smooth, &feedback);
+        let sample = self.session.record(&smooth, &feedback).clone();
         self.announce(&feedback);
-        let sample = sample_of(t_s, &feedback, &mut self.holds);
         self.record(&sample);
         if sample.cue.is_some() && sample.cue != self.last_cue {
             self.keep_picture(t_s, sample.cue.clone(), &captured.frame.image, &smooth);
         }
-        self.last_cue.clone_from(&sample.cue);
-        self.samples.push(sample);
+        self.last_cue = sample.cue;
         self.coached_frames += 1;
 
         let now = Instant::now();
@@ -865,7 +857,8 @@ impl Inference {
             }
             None => None,
         };
-        let report = (self.coached_frames > 0).then(|| self.session.finish());
+        let (report, samples) = self.session.finish_with_samples();
+        let report = (self.coached_frames > 0).then_some(report);
         let wall_s = match (self.first_done, self.last_done) {
             (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
             _ => 0.0,
@@ -877,7 +870,7 @@ impl Inference {
             self.dropped_now.saturating_sub(self.dropped_before),
         );
         Outcome {
-            samples: self.samples,
+            samples,
             report,
             session_id,
             store_error: self.store_error,

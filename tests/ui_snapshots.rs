@@ -17,11 +17,11 @@ use egui_kittest::{Harness, SnapshotOptions};
 
 use formcoach::audio::{AudioSettings, AudioStatus};
 use formcoach::coach::{Catalogue, Coach, Exercise, Feedback, Severity};
-use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit, sample_of};
+use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit};
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
-use formcoach::session::{Report, Session, read_track};
+use formcoach::session::{Report, Session, read_track, sample_of};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;

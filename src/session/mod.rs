@@ -73,11 +73,11 @@ impl Session {
         self.notes.push(note.into());
     }
 
-    /// Records one frame's feedback.
-    pub fn record(&mut self, _frame: &PoseFrame, feedback: &Feedback) {
+    /// Records one frame's feedback; returns the frame's timeline sample
+    /// (what the window's history keeps for it).
+    pub fn record(&mut self, _frame: &PoseFrame, feedback: &Feedback) -> &Sample {
         self.frames += 1;
-        self.samples
-            .push(sample_of(feedback.t_s, feedback, &mut self.holds));
+        let sample = sample_of(feedback.t_s, feedback, &mut self.holds);
         self.first_t.get_or_insert(feedback.t_s);
         self.last_t = feedback.t_s;
         let dt = feedback.dt_s;
@@ -124,6 +124,9 @@ impl Session {
         if let Some(h) = &feedback.hold {
             self.open_hold = Some(h.clone());
         }
+        self.samples.push(sample);
+        // Just pushed: the last one is there.
+        &self.samples[self.samples.len() - 1]
     }
 
     fn peak(&mut self, rule: &str, side: Option<Side>, v: f32) {
@@ -141,30 +144,9 @@ impl Session {
             .is_some_and(|p| p.enter < p.exit)
     }
 
-    /// Closes open warnings and holds and builds the report.
-    #[must_use]
-    pub fn finish(mut self) -> Report {
-        let end = self.last_t;
-        self.timeline.close(end);
-        if let Some(h) = self.open_hold.take() {
-            self.timeline.holds.push(HoldRecord {
-                rule: h.rule,
-                side: h.side,
-                start_s: h.start_s,
-                target_s: h.target_s,
-                held_s: h.held_s,
-                in_form_s: h.in_form_s,
-            });
-        }
-        let mut by_rule: BTreeMap<String, RuleWarnings> = BTreeMap::new();
-        for w in &self.timeline.warnings {
-            let e = by_rule.entry(w.rule.clone()).or_default();
-            e.count += 1;
-            e.total_s += w.end_s.unwrap_or(end) - w.t_s;
-            e.times_s.push(w.t_s);
-        }
-        let rom: Vec<RomRecord> = self
-            .peaks
+    /// The furthest reading of each progress rule and side, with its unit.
+    fn rom_records(&self) -> Vec<RomRecord> {
+        self.peaks
             .iter()
             .map(|((rule, side), peak)| {
                 let (unit, rel) = self
@@ -186,7 +168,38 @@ impl Session {
                     relative_to_baseline: rel,
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// Closes open warnings and holds and builds the report.
+    #[must_use]
+    pub fn finish(self) -> Report {
+        self.finish_with_samples().0
+    }
+
+    /// The report and the per-frame timeline it was summarised from.
+    #[must_use]
+    pub fn finish_with_samples(mut self) -> (Report, Vec<Sample>) {
+        let end = self.last_t;
+        self.timeline.close(end);
+        if let Some(h) = self.open_hold.take() {
+            self.timeline.holds.push(HoldRecord {
+                rule: h.rule,
+                side: h.side,
+                start_s: h.start_s,
+                target_s: h.target_s,
+                held_s: h.held_s,
+                in_form_s: h.in_form_s,
+            });
+        }
+        let mut by_rule: BTreeMap<String, RuleWarnings> = BTreeMap::new();
+        for w in &self.timeline.warnings {
+            let e = by_rule.entry(w.rule.clone()).or_default();
+            e.count += 1;
+            e.total_s += w.end_s.unwrap_or(end) - w.t_s;
+            e.times_s.push(w.t_s);
+        }
+        let rom = self.rom_records();
         let hold_in_form_s = self.timeline.holds.iter().map(|h| h.in_form_s).sum();
         let asymmetry = self.exercise.sided().then(|| {
             let held = |s: Side| {
@@ -223,7 +236,7 @@ impl Session {
         }
         let highlights =
             Summary::from_samples(&self.samples).highlights(self.exercise.sided(), None);
-        Report {
+        let report = Report {
             exercise: self.exercise.id.clone(),
             name: self.exercise.name.clone(),
             duration_s: self.first_t.map_or(0.0, |f| end - f),
@@ -243,7 +256,8 @@ impl Session {
             timeline: self.timeline.events,
             notes: self.notes,
             highlights,
-        }
+        };
+        (report, self.samples)
     }
 }
 
