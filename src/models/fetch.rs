@@ -93,13 +93,9 @@ impl Progress {
     }
 
     fn bar(&self, len: u64, message: &str) -> ProgressBar {
-        if let Some(sink) = &self.sink {
-            sink(message);
-        }
+        // To the sink, and as a plain line when there are no bars.
+        self.line(message);
         if !self.bars {
-            if !self.quiet {
-                eprintln!("{message}");
-            }
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
@@ -116,13 +112,8 @@ impl Progress {
     }
 
     fn spinner(&self, message: &str) -> ProgressBar {
-        if let Some(sink) = &self.sink {
-            sink(message);
-        }
+        self.line(message);
         if !self.bars {
-            if !self.quiet {
-                eprintln!("{message}");
-            }
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new_spinner();

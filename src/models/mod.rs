@@ -155,26 +155,25 @@ pub fn onnx_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Fetches whatever of `names` and the ONNX Runtime library is not on disk
-/// yet, telling `progress` each step; returns whether anything was fetched.
+/// yet, telling `progress` each step.
 ///
 /// Only checks that files exist: opening a model verifies its hash anyway,
 /// and hashing twice would slow every start. This is for the window, whose
 /// first start would otherwise sit on "loading" through a download.
-pub fn fetch_missing(names: &[&str], progress: &fetch::Progress) -> Result<bool, ModelError> {
+pub fn fetch_missing(names: &[&str], progress: &fetch::Progress) -> Result<(), ModelError> {
     let dir = models_dir();
     let missing: Vec<String> = names
         .iter()
         .filter(|n| !onnx_path(&dir, n).is_file())
         .map(|n| (*n).to_owned())
         .collect();
-    let runtime_missing = !runtime::runtime_library_present()?;
-    if runtime_missing {
+    if !runtime::runtime_library_present()? {
         ensure_runtime_library(progress)?;
     }
     if !missing.is_empty() {
         fetch_models(&Manifest::builtin()?, &dir, &missing, progress)?;
     }
-    Ok(runtime_missing || !missing.is_empty())
+    Ok(())
 }
 
 /// Makes sure the named model is converted and verified, fetching it when it

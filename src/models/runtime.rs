@@ -45,10 +45,17 @@ pub fn runtime_library_path(dir: &Path, wheel: &Wheel) -> PathBuf {
     dir.join("runtime").join(wheel.library_file_name())
 }
 
+/// The library named by `ORT_DYLIB_PATH`, which wins over the pinned wheel.
+fn dylib_override() -> Option<PathBuf> {
+    std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Whether the runtime library is on disk (not verified: loading it does
 /// that). `ORT_DYLIB_PATH` counts as present; loading says when it is wrong.
 pub fn runtime_library_present() -> Result<bool, ModelError> {
-    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|p| !p.is_empty()) {
+    if dylib_override().is_some() {
         return Ok(true);
     }
     let manifest = Manifest::builtin()?;
@@ -59,8 +66,7 @@ pub fn runtime_library_present() -> Result<bool, ModelError> {
 
 /// Status of the runtime library without fetching anything.
 pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelError> {
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
+    if let Some(p) = dylib_override() {
         let state = if p.is_file() { "present" } else { "MISSING" };
         return Ok(format!("{state} (ORT_DYLIB_PATH) {}", p.display()));
     }
@@ -86,8 +92,8 @@ pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelEr
 /// Finds the ONNX Runtime library: `ORT_DYLIB_PATH`, else the verified copy
 /// from the pinned wheel, fetching the wheel with pip when needed.
 pub fn ensure_runtime_library(progress: &Progress) -> Result<RuntimeSource, ModelError> {
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-        return Ok(RuntimeSource::Env(PathBuf::from(p)));
+    if let Some(p) = dylib_override() {
+        return Ok(RuntimeSource::Env(p));
     }
     let manifest = Manifest::builtin()?;
     let dir = models_dir();
