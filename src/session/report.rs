@@ -202,10 +202,7 @@ impl Report {
                 a.reps_diff, a.held_diff_s
             );
         }
-        for (title, lines) in [
-            ("What went well", &self.highlights.went_well),
-            ("To work on next time", &self.highlights.to_work_on),
-        ] {
+        for (title, lines) in self.highlights.sections() {
             if !lines.is_empty() {
                 let _ = writeln!(s, "{title}:");
                 for line in lines {

@@ -202,6 +202,18 @@ pub struct Highlights {
     pub to_work_on: Vec<String>,
 }
 
+impl Highlights {
+    /// Both lists under the headings they are shown with, in the window and
+    /// in `formcoach analyze`, in that order.
+    #[must_use]
+    pub fn sections(&self) -> [(&'static str, &[String]); 2] {
+        [
+            ("What went well", &self.went_well),
+            ("To work on next time", &self.to_work_on),
+        ]
+    }
+}
+
 /// Good form over this share of the time in position is worth saying so;
 /// below it, the cue that came up most is the first thing to work on.
 const GOOD_SHARE: f64 = 0.8;

@@ -222,10 +222,8 @@ impl SummaryView {
     /// What went well and what to work on, in plain sentences.
     fn highlights_ui(&self, ui: &mut egui::Ui) {
         let h = self.summary.highlights(self.sided, self.previous.as_ref());
-        for (title, lines, colour) in [
-            ("What went well", &h.went_well, palette::GOOD),
-            ("To work on next time", &h.to_work_on, palette::LEFT),
-        ] {
+        for ((title, lines), colour) in h.sections().into_iter().zip([palette::GOOD, palette::LEFT])
+        {
             if lines.is_empty() {
                 continue;
             }
