@@ -280,13 +280,16 @@ impl ProgressRule {
 struct SetupState {
     window_start: Option<f64>,
     anchors: Vec<Vec3>,
-    sum: Box<[([f64; 3], f64, u32); 33]>,
+    sum: Box<PointSums>,
     /// The same in frame pixels, when the points are world metres.
-    image_sum: Box<[([f64; 3], f64, u32); 33]>,
+    image_sum: Box<PointSums>,
     frames: u32,
 }
 
+/// Per joint: summed position, summed score, and how many frames saw it.
 type PointSums = [([f64; 3], f64, u32); 33];
+/// Nothing summed yet.
+const NO_SUMS: PointSums = [([0.0; 3], 0.0, 0); 33];
 
 fn accumulate(sum: &mut PointSums, body: &Body) {
     for (acc, p) in sum.iter_mut().zip(body.points()) {
@@ -325,16 +328,16 @@ impl SetupState {
         SetupState {
             window_start: None,
             anchors: Vec::new(),
-            sum: Box::new([([0.0; 3], 0.0, 0); 33]),
-            image_sum: Box::new([([0.0; 3], 0.0, 0); 33]),
+            sum: Box::new(NO_SUMS),
+            image_sum: Box::new(NO_SUMS),
             frames: 0,
         }
     }
     fn restart(&mut self, t: f64, anchors: Vec<Vec3>) {
         self.window_start = Some(t);
         self.anchors = anchors;
-        *self.sum = [([0.0; 3], 0.0, 0); 33];
-        *self.image_sum = [([0.0; 3], 0.0, 0); 33];
+        *self.sum = NO_SUMS;
+        *self.image_sum = NO_SUMS;
         self.frames = 0;
     }
     fn add(&mut self, body: &Body) {
