@@ -10,6 +10,12 @@ use serde_json::Value;
 
 /// Relative tolerance the converter must meet (the issue asks for 1e-4 or better).
 const REL_TOL: f64 = 1e-4;
+/// ONNX Runtime picks its kernels per CPU (AVX2, AVX-512, ...), and each sums
+/// in its own order: an element near zero in a tensor whose values run to
+/// hundreds differs by a few 1e-5 from one machine to the next. An error this
+/// small a fraction of the tensor's own scale (its root mean square) is that
+/// reordering; a wrong op moves outputs by a large part of the scale.
+const SCALE_TOL: f64 = 1e-5;
 /// The reference file rounds some outputs to 4 decimals (landmarks) or 5
 /// (detector); half a unit of the 4th decimal is the most that rounding
 /// alone can explain, so it is allowed on top of the relative tolerance.
@@ -33,16 +39,18 @@ fn pattern(size: usize) -> Vec<i32> {
     v
 }
 
-/// Error in units of the allowed tolerance: at most 1.0 passes.
-fn rel_err(got: f64, want: f64) -> f64 {
-    (got - want).abs() / (REL_TOL * want.abs() + REFERENCE_ROUNDING)
+/// Error in units of the allowed tolerance: at most 1.0 passes. `scale` is
+/// the root mean square of the whole reference tensor.
+fn rel_err(got: f64, want: f64, scale: f64) -> f64 {
+    (got - want).abs() / (REL_TOL * want.abs() + SCALE_TOL * scale + REFERENCE_ROUNDING)
 }
 
 fn compare(model: &str, what: &str, got: &[f32], want: &[Value], worst: &mut f64) {
     assert_eq!(got.len(), want.len(), "{model} {what}: length");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let w = w.as_f64().expect("number");
-        let e = rel_err(f64::from(*g), w);
+    let want: Vec<f64> = want.iter().map(|w| w.as_f64().expect("number")).collect();
+    let scale = (want.iter().map(|w| w * w).sum::<f64>() / want.len().max(1) as f64).sqrt();
+    for (i, (g, &w)) in got.iter().zip(&want).enumerate() {
+        let e = rel_err(f64::from(*g), w, scale);
         assert!(
             e <= 1.0,
             "{model} {what}[{i}]: got {g}, want {w} ({e:.2} x tolerance)"
