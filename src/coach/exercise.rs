@@ -2,6 +2,7 @@
 //! drop their own `.toml` files in a folder to add or adjust exercises without
 //! recompiling. A broken file is reported with its line and the rest still load.
 
+use super::engine::Side;
 use super::geometry::{Measure, PointRef, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -187,6 +188,30 @@ impl Signal {
             ..self.clone()
         }
     }
+
+    /// The signal as a side view shows it: a midpoint becomes the joint on
+    /// the `near` side, because the far one hides behind it and a guess at
+    /// it only adds noise. With `both_sides_as_one` (a group whose left and
+    /// right stand for the same place, as in a `still` rule) a far joint
+    /// becomes its near twin too. Measures that need the two sides (roll,
+    /// yaw, turn) keep them.
+    #[must_use]
+    pub fn on_near_side(&self, near: Side, both_sides_as_one: bool) -> Signal {
+        if matches!(self.measure, Measure::Roll | Measure::Yaw | Measure::Turn) {
+            return self.clone();
+        }
+        let mut points: Vec<PointRef> = Vec::with_capacity(self.points.len());
+        for p in &self.points {
+            let q = p.on_side(near, both_sides_as_one);
+            if !(both_sides_as_one && points.contains(&q)) {
+                points.push(q);
+            }
+        }
+        Signal {
+            points,
+            ..self.clone()
+        }
+    }
 }
 
 /// Which way a baseline-relative value may not go.
@@ -235,6 +260,13 @@ impl Progress {
         } else {
             value >= self.enter
         }
+    }
+
+    /// Whether a rep goes from one side of the start to the other (a cat,
+    /// then a cow) rather than out and back to it.
+    #[must_use]
+    pub fn two_ended(&self) -> bool {
+        self.enter.signum() * self.exit.signum() < 0.0
     }
 
     /// Whether `value` is past the exit threshold.
@@ -358,6 +390,21 @@ pub struct Rule {
     /// default. Longer for signals that jitter near their threshold (small
     /// head segments, a hip roll seen edge-on), at the cost of a later cue.
     pub dwell_s: Option<f64>,
+    /// Where the rule measures, when it says; otherwise a displacement is
+    /// measured on the frame and everything else in 3D world points when
+    /// the model gives them.
+    pub space: Option<Space>,
+}
+
+/// The coordinates a rule measures in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Space {
+    /// Frame pixels: exact across the picture, blind to depth.
+    Image,
+    /// The model's 3D world points in metres: sees depth, but centred on
+    /// the hips and noisy along the camera's axis.
+    World,
 }
 
 /// One exercise, ready for the coach.
@@ -472,6 +519,7 @@ struct RawRule {
     during: Option<String>,
     min_score: Option<f32>,
     dwell_s: Option<f64>,
+    space: Option<Space>,
     priority: Option<u32>,
     cue: Option<String>,
 }
@@ -720,6 +768,7 @@ impl RawRule {
             cue,
             during: self.during,
             dwell_s: self.dwell_s,
+            space: self.space,
         })
     }
 }

@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// A position in pixels (z = 0) or metres, y pointing down.
 pub type Vec3 = [f32; 3];
 
+/// Shoulder width (acromion to acromion) over torso length (mid-shoulder to
+/// mid-hip) in adults: about 39 cm over 50 cm. Only used when the hips are
+/// out of the picture.
+const SHOULDER_SPAN_PER_TORSO: f32 = 0.8;
+
 /// Vectors shorter than this fraction of the torso are treated as having no direction.
 const DEGENERATE_TORSO: f32 = 1e-3;
 
@@ -48,6 +53,24 @@ impl PointRef {
         }
     }
 
+    /// The point as seen from one side: a midpoint becomes that side's joint;
+    /// with `any_joint`, a joint of the other side becomes its twin too.
+    #[must_use]
+    pub fn on_side(self, side: crate::coach::Side, any_joint: bool) -> PointRef {
+        let pick = |left: Joint| match side {
+            crate::coach::Side::Left => left,
+            crate::coach::Side::Right => left.mirrored(),
+        };
+        match self {
+            PointRef::Mid(l) => PointRef::Joint(pick(l)),
+            PointRef::Joint(j) if any_joint => match joint_side(j) {
+                Some(s) if s != side => PointRef::Joint(j.mirrored()),
+                _ => self,
+            },
+            PointRef::Joint(_) => self,
+        }
+    }
+
     /// The landmarks this point is built from, so the UI can colour them.
     #[must_use]
     pub fn joints(self) -> Vec<Joint> {
@@ -67,6 +90,19 @@ impl PointRef {
                 format!("{pair}s")
             }
         }
+    }
+}
+
+/// The body side a landmark belongs to (`None` for the nose).
+#[must_use]
+pub fn joint_side(j: Joint) -> Option<crate::coach::Side> {
+    let name = j.name();
+    if name.starts_with("left_") || name == "mouth_left" {
+        Some(crate::coach::Side::Left)
+    } else if name.starts_with("right_") || name == "mouth_right" {
+        Some(crate::coach::Side::Right)
+    } else {
+        None
     }
 }
 
@@ -235,8 +271,19 @@ impl Body {
     /// Mid-shoulder to mid-hip: the body-size unit for every threshold.
     pub fn torso_len(&self, min_score: f32) -> Result<f32, Unseen> {
         let s = self.locate(PointRef::MID_SHOULDER, min_score)?;
-        let h = self.locate(PointRef::MID_HIP, min_score)?;
-        Ok(norm(sub(s, h)))
+        match self.locate(PointRef::MID_HIP, min_score) {
+            Ok(h) => Ok(norm(sub(s, h))),
+            // Head-and-shoulders framing (a webcam at a desk) hides the
+            // hips: the shoulder span stands in for the body's size.
+            Err(unseen) => {
+                let l = self.joint(Joint::LeftShoulder, min_score);
+                let r = self.joint(Joint::RightShoulder, min_score);
+                match l.zip(r).map(|(l, r)| norm(sub(l, r))) {
+                    Some(span) if span > f32::EPSILON => Ok(span / SHOULDER_SPAN_PER_TORSO),
+                    _ => Err(unseen),
+                }
+            }
+        }
     }
 }
 

@@ -6,10 +6,13 @@
 pub mod engine;
 pub mod exercise;
 pub mod geometry;
+pub mod posture;
 pub mod rules;
 
 pub use engine::{
     Coach, Cue, Event, Feedback, HoldProgress, Phase, RepCounts, RuleState, RuleStatus, Severity,
     Side,
 };
-pub use exercise::{Catalogue, Dose, Exercise, ExerciseLoadError, Position, Rule, RuleKind, View};
+pub use exercise::{
+    Catalogue, Dose, Exercise, ExerciseLoadError, Position, Rule, RuleKind, Space, View,
+};

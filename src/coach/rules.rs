@@ -102,7 +102,19 @@ impl Prepared {
         let mut src = [Source::Both; MAX_POINTS];
         let n = self.signal.points.len().min(MAX_POINTS);
         for (i, point) in self.signal.points.iter().take(n).enumerate() {
-            (buf[i], src[i]) = body.locate_from(*point, min_score)?;
+            (buf[i], src[i]) = match (point, self.sources.map(|s| s[i])) {
+                // The baseline saw one joint of a pair (side-on, the far one
+                // hidden): keep to that joint when the far one flickers back
+                // into view, instead of switching to a midpoint.
+                (PointRef::Mid(l), Some(Source::Left)) => {
+                    (body.locate(PointRef::Joint(*l), min_score)?, Source::Left)
+                }
+                (PointRef::Mid(l), Some(Source::Right)) => (
+                    body.locate(PointRef::Joint(l.mirrored()), min_score)?,
+                    Source::Right,
+                ),
+                _ => body.locate_from(*point, min_score)?,
+            };
         }
         match &self.sources {
             None => self.sources = Some(src),

@@ -272,12 +272,25 @@ impl LiveView {
         ui.label(RichText::new(&self.source_label).small().weak());
         ui.add_space(8.0);
         let fb = self.feedback.as_ref();
-        let phase = match fb.map(|f| f.phase) {
-            Some(Phase::Setup) | None => "Getting ready",
-            Some(Phase::Rest) => "Ready — go",
-            Some(Phase::Position) => "In position",
+        let phase = match fb.map(|f| (f.phase, f.in_position)) {
+            Some((Phase::Setup, _)) | None => "Getting ready",
+            Some((_, false)) => "Out of the start position",
+            Some((Phase::Rest, true)) => "Ready — go",
+            Some((Phase::Position, true)) => "In position",
         };
         ui.label(RichText::new(phase).size(18.0).strong());
+        if let Some(side) = fb.and_then(|f| f.near_side) {
+            let side = match side {
+                Side::Left => "left",
+                Side::Right => "right",
+            };
+            ui.label(
+                RichText::new(format!(
+                    "Watching your {side} side, the one nearer the camera"
+                ))
+                .weak(),
+            );
+        }
         if let Some(fb) = fb.filter(|f| f.phase == Phase::Setup) {
             ui.add(
                 egui::ProgressBar::new(fb.setup_progress.clamp(0.0, 1.0))

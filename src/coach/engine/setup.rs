@@ -1,0 +1,323 @@
+//! Setup: wait for the start position, then capture the baseline.
+
+use super::feedback::Side;
+use super::feedback::{Event, Phase};
+use super::form::form_signal;
+use super::progress::SideProgress;
+use super::warning::Warning;
+use super::{Coach, MIN_SETTLE_S, SETTLE_S, SETTLE_TOLERANCE_TORSO, joints_of};
+use crate::coach::exercise::{DEFAULT_MIN_SCORE, RuleKind, Signal, Space, View};
+use crate::coach::geometry::{Body, Measure, PointRef, Vec3};
+use crate::coach::rules::Prepared;
+
+#[derive(Debug, Clone)]
+pub(super) struct SetupState {
+    pub(super) window_start: Option<f64>,
+    pub(super) anchors: Vec<Vec3>,
+    pub(super) sum: Box<PointSums>,
+    /// The same in frame pixels, when the points are world metres.
+    pub(super) image_sum: Box<PointSums>,
+    pub(super) frames: u32,
+    /// Frames that saw the left or the right side nearer the camera.
+    pub(super) near_votes: [u32; 2],
+    /// Time of the last frame added.
+    pub(super) last_t: f64,
+    /// A still stretch that ended in movement, and when it ended: the
+    /// baseline if the movement goes on (the exercise has begun) rather
+    /// than settling into a new still stretch (a shuffle into place).
+    pub(super) candidate: Option<(Box<SetupState>, f64)>,
+}
+
+/// Per joint: summed position, summed score, and how many frames saw it.
+type PointSums = [([f64; 3], f64, u32); 33];
+/// Nothing summed yet.
+const NO_SUMS: PointSums = [([0.0; 3], 0.0, 0); 33];
+
+fn accumulate(sum: &mut PointSums, body: &Body) {
+    for (acc, p) in sum.iter_mut().zip(body.points()) {
+        if let Some((pos, score)) = p {
+            for (total, v) in acc.0.iter_mut().zip(pos) {
+                *total += f64::from(*v);
+            }
+            acc.1 += f64::from(*score);
+            acc.2 += 1;
+        }
+    }
+}
+
+/// The average of accumulated points; joints seen in under half the `frames`
+/// count as unseen.
+fn mean_points(sum: &PointSums, frames: u32) -> [Option<(Vec3, f32)>; 33] {
+    let mut pts = [None; 33];
+    for (out, acc) in pts.iter_mut().zip(sum.iter()) {
+        if acc.2 > 0 && acc.2 * 2 >= frames {
+            let n = f64::from(acc.2);
+            *out = Some((
+                [
+                    (acc.0[0] / n) as f32,
+                    (acc.0[1] / n) as f32,
+                    (acc.0[2] / n) as f32,
+                ],
+                (acc.1 / n) as f32,
+            ));
+        }
+    }
+    pts
+}
+
+impl SetupState {
+    pub(super) fn new() -> SetupState {
+        SetupState {
+            window_start: None,
+            anchors: Vec::new(),
+            sum: Box::new(NO_SUMS),
+            image_sum: Box::new(NO_SUMS),
+            frames: 0,
+            near_votes: [0; 2],
+            last_t: 0.0,
+            candidate: None,
+        }
+    }
+    pub(super) fn restart(&mut self, t: f64, anchors: Vec<Vec3>) {
+        self.window_start = Some(t);
+        self.anchors = anchors;
+        *self.sum = NO_SUMS;
+        *self.image_sum = NO_SUMS;
+        self.frames = 0;
+        self.near_votes = [0; 2];
+    }
+    pub(super) fn add(&mut self, body: &Body, near: Option<Side>) {
+        self.frames += 1;
+        match near {
+            Some(Side::Left) => self.near_votes[0] += 1,
+            Some(Side::Right) => self.near_votes[1] += 1,
+            None => {}
+        }
+        accumulate(&mut self.sum, body);
+        if let Some(image) = body.image() {
+            accumulate(&mut self.image_sum, image);
+        }
+    }
+    /// The side nearer the camera over the window, when most frames agree.
+    pub(super) fn near(&self) -> Option<Side> {
+        let [l, r] = self.near_votes;
+        if l * 10 >= self.frames * 7 {
+            Some(Side::Left)
+        } else if r * 10 >= self.frames * 7 {
+            Some(Side::Right)
+        } else {
+            None
+        }
+    }
+
+    /// The average body over the window; joints seen in under half the frames count
+    /// as unseen at baseline (they fill in later).
+    pub(super) fn mean(&self, is_3d: bool, mid_fallback: bool) -> Body {
+        let image = is_3d.then(|| {
+            Body::from_points(
+                mean_points(&self.image_sum, self.frames),
+                false,
+                mid_fallback,
+            )
+        });
+        Body::from_points(mean_points(&self.sum, self.frames), is_3d, mid_fallback)
+            .with_image(image)
+    }
+}
+
+impl Coach {
+    /// Setup: wait for stillness, then capture the baseline. Returns progress 0..1.
+    pub(super) fn settle(&mut self, body: &Body, t: f64, events: &mut Vec<Event>) -> f32 {
+        let Ok(torso) = body.torso_len(DEFAULT_MIN_SCORE) else {
+            self.setup.window_start = None;
+            self.setup.candidate = None;
+            return 0.0;
+        };
+        // Still means the trunk, and whatever form rules will compare with
+        // the baseline, are still: people settle their body, then start
+        // moving head and arms at once, and the position itself is already
+        // recognised from the body's geometry.
+        let anchors: Vec<Vec3> = self
+            .settle_points()
+            .iter()
+            .filter_map(|p| body.locate(*p, DEFAULT_MIN_SCORE).ok())
+            .collect();
+        let moved = self.setup.window_start.is_none()
+            || self.setup.anchors.len() != anchors.len()
+            || anchors.iter().zip(&self.setup.anchors).any(|(a, b)| {
+                crate::coach::geometry::norm(crate::coach::geometry::sub(*a, *b))
+                    > SETTLE_TOLERANCE_TORSO * torso
+            });
+        // Not settled while already in position (absolute thresholds), e.g. arms still up.
+        let in_position = self.progress.iter().any(|p| {
+            p.progress.signal.as_ref().is_some_and(|s| {
+                !p.progress.baseline && {
+                    let mut prep = Prepared::new(s, body, torso, self.exercise.rules[p.index].min_score);
+                    matches!(prep.value(body, self.exercise.rules[p.index].min_score), Ok(Some(v)) if p.progress.entered(v))
+                }
+            })
+        });
+        // People often start moving within a second of getting into
+        // position: a still stretch of at least MIN_SETTLE_S that ends in
+        // movement is kept, and becomes the baseline if the movement goes on
+        // for MIN_SETTLE_S without a new still stretch taking over.
+        let held_s = self
+            .setup
+            .window_start
+            .map_or(0.0, |s| self.setup.last_t - s);
+        if moved && !in_position && self.setup.frames > 0 && held_s >= MIN_SETTLE_S {
+            let mut kept = self.setup.clone();
+            kept.candidate = None;
+            self.setup.candidate = Some((Box::new(kept), t));
+        }
+        if moved || in_position {
+            self.setup.restart(t, anchors);
+        }
+        let still_again = self
+            .setup
+            .window_start
+            .is_some_and(|s| t - s >= MIN_SETTLE_S);
+        if let Some((kept, cut)) = self.setup.candidate.take() {
+            if t - cut >= MIN_SETTLE_S && !still_again && !in_position {
+                let near = kept.near();
+                let baseline = kept.mean(body.is_3d, self.mid_fallback);
+                self.finish_setup_with(&baseline, near, torso, t, events);
+                return 1.0;
+            }
+            if !still_again {
+                self.setup.candidate = Some((kept, cut));
+            }
+        }
+        self.setup.add(body, self.start.last.and_then(|r| r.near));
+        self.setup.last_t = t;
+        let start = self.setup.window_start.unwrap_or(t);
+        let progress = ((t - start) / SETTLE_S).clamp(0.0, 1.0) as f32;
+        if t - start >= SETTLE_S && !in_position {
+            self.finish_setup(body.is_3d, torso, t, events);
+            return 1.0;
+        }
+        progress
+    }
+
+    /// Takes the baseline from the still window and starts coaching.
+    fn finish_setup(&mut self, is_3d: bool, torso: f32, t: f64, events: &mut Vec<Event>) {
+        let near = self.setup.near();
+        let baseline = self.setup.mean(is_3d, self.mid_fallback);
+        self.finish_setup_with(&baseline, near, torso, t, events);
+    }
+
+    /// Starts coaching from `baseline`.
+    fn finish_setup_with(
+        &mut self,
+        baseline: &Body,
+        near: Option<Side>,
+        torso: f32,
+        t: f64,
+        events: &mut Vec<Event>,
+    ) {
+        {
+            self.setup.candidate = None;
+            // Side-on, the far limbs hide behind the near ones: rules that
+            // name both sides are judged on the side the camera sees.
+            self.near = match self.exercise.view {
+                View::Side | View::Either => near,
+                View::Front => None,
+            };
+            self.capture_baseline(baseline, torso);
+            self.phase = Phase::Rest;
+            events.push(Event::Baseline {
+                t_s: t,
+                torso_len: self.torso_len,
+            });
+            events.push(Event::Phase {
+                t_s: t,
+                phase: Phase::Rest,
+            });
+        }
+    }
+
+    /// The points that must hold still before the baseline is taken: the
+    /// trunk and the points of the form rules measured against the baseline
+    /// (not those of reps and holds, which are the exercise's movement).
+    fn settle_points(&self) -> Vec<PointRef> {
+        let mut points = vec![PointRef::MID_SHOULDER, PointRef::MID_HIP];
+        for f in &self.form {
+            let rule = &self.exercise.rules[f.index];
+            if crate::coach::rules::uses_baseline(&rule.kind) {
+                for p in rule.kind.points() {
+                    if !points.contains(&p) {
+                        points.push(p);
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    pub(super) fn capture_baseline(&mut self, baseline: &Body, fallback_torso: f32) {
+        self.torso_len = baseline.torso_len(0.0).unwrap_or(fallback_torso);
+        let torso = self.torso_len;
+        for f in &mut self.form {
+            let rule = &self.exercise.rules[f.index];
+            let mut signal = form_signal(&rule.kind);
+            // Whole-body shifts are lost in hip-centred world points: a
+            // displacement is measured on the frame pixels, in the torso
+            // length seen there, unless the rule says where it measures.
+            let in_image = match rule.space {
+                Some(Space::Image) => true,
+                Some(Space::World) => false,
+                None => signal.measure == Measure::Displacement,
+            };
+            // A group that must stay still (both knees, both hips) is
+            // watched on the side the camera sees: the far joint hides behind
+            // the near one and its guessed position wanders. Midpoints stay
+            // midpoints elsewhere: a turn of the trunk moves the two
+            // shoulders oppositely, and only their middle stays put.
+            if let Some(near) = self.near
+                && matches!(rule.kind, RuleKind::Still { .. })
+            {
+                signal = signal.on_near_side(near, true);
+            }
+            f.joints = joints_of(&signal.points);
+            let (space, unit) = match baseline.image() {
+                Some(image) if in_image => (image, image.torso_len(0.0).unwrap_or(0.0)),
+                _ => (baseline, torso),
+            };
+            let prepare = |s: &Signal| {
+                let mut p = Prepared::new(s, space, unit, rule.min_score);
+                p.image_space = in_image;
+                p
+            };
+            let mut prepared = vec![prepare(&signal)];
+            if matches!(rule.kind, RuleKind::Tempo { mirror: true, .. }) {
+                prepared.push(prepare(&signal.mirrored()));
+            }
+            f.prepared = prepared;
+            f.history = [Vec::new(), Vec::new()];
+            f.warning = Warning::default();
+        }
+        for p in &mut self.progress {
+            let rule = &self.exercise.rules[p.index];
+            let min_score = rule.min_score;
+            let in_image = rule.space == Some(Space::Image) && baseline.image().is_some();
+            let (space, unit) = match baseline.image() {
+                Some(image) if in_image => (image, image.torso_len(0.0).unwrap_or(0.0)),
+                _ => (baseline, torso),
+            };
+            let prepare = |s: &Signal, mirror: bool| {
+                let s = if mirror { s.mirrored() } else { s.clone() };
+
+                let mut prep = Prepared::new(&s, space, unit, min_score);
+                prep.image_space = in_image;
+                prep
+            };
+            for i in 0..p.sides.len() {
+                let mirror = i == 1;
+                p.signals[i] = p.progress.signal.as_ref().map(|s| prepare(s, mirror));
+                p.gates[i] = p.progress.gate.as_ref().map(|(s, _)| prepare(s, mirror));
+                p.sides[i] = SideProgress::default();
+                p.excursions[i].reset();
+            }
+        }
+    }
+}
