@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod cli;
 pub mod coach;
+pub mod labels;
 #[cfg(feature = "gui")]
 pub mod live;
 pub mod models;

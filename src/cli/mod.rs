@@ -9,6 +9,7 @@ mod bench;
 mod exercises;
 #[cfg(feature = "gui")]
 mod history;
+mod labels;
 mod models;
 mod pose;
 mod synth;

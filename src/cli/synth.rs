@@ -46,9 +46,24 @@ impl From<SynthModel> for synth::Model {
 /// Arguments of `formcoach eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Folder of labelled tracks.
+    /// Folder of labelled synthetic tracks.
     #[arg(default_value = "fixtures/tracks")]
     pub dir: PathBuf,
+    /// Instead of synthetic tracks, coach the real clips of this hand-labels
+    /// file (the `labels.json` format) and print each check with its verdict.
+    #[arg(long, value_name = "FILE", conflicts_with = "dir")]
+    pub labels: Option<PathBuf>,
+    /// Pose model for the clips of `--labels`.
+    #[arg(long, default_value = crate::pose::DEFAULT_MODEL)]
+    pub model: String,
+    /// Keep each clip's pose track here (`<clip>.<model>.jsonl`) and reuse it
+    /// on the next run instead of running the model again.
+    #[arg(long, value_name = "DIR")]
+    pub tracks: Option<PathBuf>,
+    /// With `--labels`: also inject the labelled faults of this recipe
+    /// (TOML) into the real clips' tracks and score each rule on them.
+    #[arg(long, value_name = "FILE", requires = "labels")]
+    pub faults: Option<PathBuf>,
 }
 
 pub(super) fn run_synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
@@ -64,6 +79,14 @@ pub(super) fn run_synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
 }
 
 pub(super) fn run_eval(args: &EvalArgs) -> anyhow::Result<Outcome> {
+    if let Some(labels) = &args.labels {
+        return super::labels::run(
+            labels,
+            &args.model,
+            args.tracks.as_deref(),
+            args.faults.as_deref(),
+        );
+    }
     let mut out = std::io::stdout().lock();
     let table = synth::evaluate(Path::new(&args.dir))?;
     writeln!(out, "{}", table.to_text())?;
