@@ -27,7 +27,7 @@ pub struct AnalyzeArgs {
     /// Frame rate of a folder of frames.
     #[arg(long, default_value_t = 30.0)]
     pub fps: f64,
-    /// Threads for ONNX Runtime (default: all cores).
+    /// Threads for ONNX Runtime (default and most: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also write the report as JSON here.

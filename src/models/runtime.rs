@@ -321,6 +321,20 @@ pub struct SessionOptions {
     pub spin: bool,
 }
 
+impl SessionOptions {
+    /// The options with the thread count brought within the machine's
+    /// cores: ONNX Runtime starts every thread asked for, and `--threads
+    /// 100000` made it hang holding 3.6 GB.
+    #[must_use]
+    pub fn clamped(self) -> SessionOptions {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        SessionOptions {
+            intra_threads: self.intra_threads.min(cores),
+            ..self
+        }
+    }
+}
+
 impl Default for SessionOptions {
     fn default() -> Self {
         SessionOptions {
@@ -332,6 +346,7 @@ impl Default for SessionOptions {
 
 /// Creates a session for ONNX bytes or a file, with full graph optimisation.
 pub fn session_from_file(path: &Path, options: SessionOptions) -> Result<Session, ModelError> {
+    let options = options.clamped();
     let env = environment()?;
     let name = path.display().to_string();
     let fail = |e: ort::Error| ModelError::Session {
@@ -368,4 +383,30 @@ pub fn session_from_memory(bytes: &[u8], name: &str) -> Result<Session, ModelErr
         .map_err(|e| fail(e.into()))?
         .commit_from_memory(bytes)
         .map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 15): `pose --threads 100000` hung with 3.6 GB.
+    #[test]
+    fn thread_counts_are_clamped_to_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let asked = SessionOptions {
+            intra_threads: 100_000,
+            spin: false,
+        };
+        assert_eq!(asked.clamped().intra_threads, cores);
+        let auto = SessionOptions {
+            intra_threads: 0,
+            spin: true,
+        };
+        assert_eq!(
+            auto.clamped().intra_threads,
+            0,
+            "0 still lets ONNX Runtime choose"
+        );
+        assert!(auto.clamped().spin);
+    }
 }
