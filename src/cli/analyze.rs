@@ -120,7 +120,8 @@ fn analyze_frames(
     }
     let mut report = coach(args, exercise, poses)?;
     let partial = if let Some(e) = failure {
-        let note = format!("input ended early: {e:#}");
+        // The error says what happened (ended early, frames skipped).
+        let note = format!("{e:#}");
         eprintln!("formcoach: {}: {note}", args.input.display());
         report.notes.push(note);
         true
