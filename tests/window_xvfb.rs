@@ -83,6 +83,43 @@ impl Run {
         }
     }
 
+    /// The program under `strace` (network calls only, into `strace.log`),
+    /// with `home` as its home folder and nothing that would switch ONNX
+    /// Runtime's telemetry off for it: it has to do that itself.
+    fn start_traced(work: &Path, data: &Path, home: &Path, video: &Path) -> Run {
+        // strace follows the inner shell, which records its pid and then
+        // becomes the program, so killing that pid ends the trace too.
+        let script = format!(
+            "echo \"$DISPLAY\" > '{w}/display'; echo \"$XAUTHORITY\" > '{w}/xauth'; \
+             exec strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -o '{w}/strace.log' \
+             sh -c 'echo $$ > {w}/pid; exec {bin} --video {video} --exercise {EXERCISE}' \
+             > '{w}/out.log' 2>&1",
+            w = work.display(),
+            bin = program().display(),
+            video = video.display(),
+        );
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
+            .env("FORMCOACH_DATA_DIR", data)
+            .env("HOME", home)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for key in [
+            "ORT_DISABLE_TELEMETRY",
+            "ORT_TELEMETRY_DISABLED",
+            "ORT_RUNNING_UNIT_TESTS",
+            "CI",
+            "GITHUB_ACTIONS",
+            "XDG_CACHE_HOME",
+        ] {
+            cmd.env_remove(key);
+        }
+        Run {
+            child: cmd.spawn().unwrap(),
+            work: work.to_path_buf(),
+        }
+    }
+
     fn read(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.work.join(name))
             .ok()
@@ -243,4 +280,56 @@ fn no_display_points_to_analyze() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("formcoach analyze"), "{err}");
+}
+
+/// Regression (issue 15): the window's ONNX Runtime looked up Microsoft's
+/// telemetry host and wrote a device id under `~/.cache/Microsoft`. The
+/// window now starts on a generated clip under `strace` and must not reach
+/// beyond the machine while the model loads and coaches.
+#[test]
+fn window_start_uses_no_network() {
+    for tool in ["xvfb-run", "strace", "ffmpeg"] {
+        if !have(tool) {
+            eprintln!("skipping the window network test: `{tool}` is not installed");
+            return;
+        }
+    }
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let clip = work.path().join("clip.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc=size=320x240:rate=10:duration=4"])
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut run = Run::start_traced(work.path(), data.path(), home.path(), &clip);
+    // Samples in the history mean the model ran on frames.
+    let coached = wait_for(Duration::from_mins(2), || {
+        sessions(data.path()).into_iter().find(|(_, n)| *n > 0)
+    });
+    run.kill("-9");
+    assert!(
+        coached.is_some(),
+        "nothing was coached; log:\n{}",
+        run.log()
+    );
+    let trace = run.read("strace.log").unwrap_or_default();
+    let remote: Vec<&str> = trace
+        .lines()
+        .filter(|l| {
+            l.contains("AF_INET")
+                && (l.contains("htons(53)") || !(l.contains("127.0.0.1") || l.contains("\"::1\"")))
+        })
+        .collect();
+    assert!(remote.is_empty(), "network use:\n{}", remote.join("\n"));
+    let microsoft = home.path().join(".cache").join("Microsoft");
+    assert!(
+        !microsoft.exists(),
+        "telemetry files in {}",
+        microsoft.display()
+    );
 }

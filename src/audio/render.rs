@@ -19,6 +19,77 @@ const TAIL_S: f64 = 0.5;
 /// Fade applied where a phrase is cut short by a more important one.
 const CUT_FADE_S: f64 = 0.015;
 
+/// Longest stretch without frames kept in the track, seconds. A longer gap
+/// in the input (a track that jumps a week ahead) becomes this much silence,
+/// with a note, instead of asking for gigabytes of silent samples.
+pub const MAX_GAP_S: f64 = 5.0;
+
+/// Longest track rendered, seconds: two hours, about 640 MB of samples
+/// while mixing. What comes later is left out, with a note.
+pub const MAX_TRACK_S: f64 = 2.0 * 3600.0;
+
+/// Gaps noted one by one; more are counted in one note.
+const MAX_GAP_NOTES: usize = 5;
+
+/// Where the input's long gaps were shortened: (input time where cutting
+/// starts, seconds cut). Maps session time to track time.
+#[derive(Debug, Default)]
+struct Gaps {
+    cuts: Vec<(f64, f64)>,
+    notes: Vec<String>,
+}
+
+impl Gaps {
+    /// Takes in the next frame time; remembers a gap longer than [`MAX_GAP_S`].
+    fn frame(&mut self, last_t: Option<f64>, t: f64) {
+        let Some(last) = last_t else { return };
+        let gap = t - last;
+        if gap > MAX_GAP_S {
+            self.cuts.push((last + MAX_GAP_S, gap - MAX_GAP_S));
+            if self.cuts.len() <= MAX_GAP_NOTES {
+                self.notes.push(format!(
+                    "the input has no frames from {} s to {} s; the track keeps \
+                     {MAX_GAP_S:.0} s of silence there",
+                    seconds(last),
+                    seconds(t)
+                ));
+            }
+        }
+    }
+
+    /// Session time to track time.
+    fn map(&self, t: f64) -> f64 {
+        let mut cut = 0.0;
+        for &(at, removed) in &self.cuts {
+            if t >= at + removed {
+                cut += removed;
+            } else if t > at {
+                cut += t - at;
+            }
+        }
+        t - cut
+    }
+
+    fn into_notes(mut self) -> Vec<String> {
+        if self.cuts.len() > MAX_GAP_NOTES {
+            self.notes.push(format!(
+                "{} more gaps without frames were shortened the same way",
+                self.cuts.len() - MAX_GAP_NOTES
+            ));
+        }
+        self.notes
+    }
+}
+
+/// Seconds for a note: one decimal, or powers of ten when absurdly large.
+fn seconds(t: f64) -> String {
+    if t.abs() < 1e7 {
+        format!("{t:.1}")
+    } else {
+        format!("{t:.2e}")
+    }
+}
+
 /// Where one sound sits in the rendered track.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
@@ -74,16 +145,29 @@ pub fn render_session(
     let mut coach = Coach::new(exercise);
     let mut session = Session::new(exercise);
     let mut utterances = Vec::new();
-    let mut last_t = 0.0f64;
+    let mut last_t: Option<f64> = None;
+    let mut gaps = Gaps::default();
     for frame in frames {
         let smooth = smoother.smooth(&frame);
         let feedback = coach.step(&smooth);
         session.record(&smooth, &feedback);
-        last_t = last_t.max(feedback.t_s);
+        gaps.frame(last_t, feedback.t_s);
+        last_t = Some(last_t.map_or(feedback.t_s, |l| l.max(feedback.t_s)));
         utterances.extend(announcer.step(&feedback));
     }
     let report = session.finish();
-    let (samples, spans, notes) = mix(&utterances, speech.map(|s| &**s), settings.volume, last_t);
+    // The track runs on its own clock: the session's, with long gaps cut.
+    let placed: Vec<Utterance> = utterances
+        .iter()
+        .map(|u| Utterance {
+            t_s: gaps.map(u.t_s),
+            ..u.clone()
+        })
+        .collect();
+    let end_s = gaps.map(last_t.unwrap_or(0.0));
+    let (samples, spans, mix_notes) = mix(&placed, speech.map(|s| &**s), settings.volume, end_s);
+    let mut notes = gaps.into_notes();
+    notes.extend(mix_notes);
     let summary = RenderSummary {
         report,
         utterances,
@@ -149,7 +233,8 @@ pub fn mix(
     let mut placed: Vec<Placed> = Vec::new();
     let mut notes = Vec::new();
     let mut lane: Option<usize> = None;
-    for u in ordered {
+    notes.extend(beyond_the_end(&ordered, end_s));
+    for u in ordered.into_iter().filter(|u| placeable(u.t_s)) {
         let t = u.t_s.max(0.0);
         match &u.kind {
             UtteranceKind::Tone(kind) => {
@@ -209,10 +294,12 @@ pub fn mix(
             }
         }
     }
+    let end_s = if end_s.is_finite() { end_s } else { 0.0 }.clamp(0.0, MAX_TRACK_S);
     let last = placed
         .iter()
         .map(|p| p.span.end_s)
-        .fold(end_s.max(0.0), f64::max);
+        .fold(end_s, f64::max)
+        .min(MAX_TRACK_S + TAIL_S);
     let mut out = vec![0.0f32; ((last + TAIL_S) * sr).ceil() as usize];
     let fade = (CUT_FADE_S * sr) as usize;
     let gain = volume.clamp(0.0, 1.0);
@@ -238,6 +325,22 @@ pub fn mix(
         .map(|p| p.span)
         .collect();
     (out, spans, notes)
+}
+
+/// Whether a time fits in the track (NaN and infinities do not).
+fn placeable(t: f64) -> bool {
+    t.is_finite() && t < MAX_TRACK_S
+}
+
+/// A note when sounds or the end lie past [`MAX_TRACK_S`].
+fn beyond_the_end(ordered: &[&Utterance], end_s: f64) -> Option<String> {
+    let beyond = ordered.iter().filter(|u| !placeable(u.t_s)).count();
+    (beyond > 0 || !placeable(end_s)).then(|| {
+        format!(
+            "the track stops at {:.0} hours; {beyond} sounds after that are left out",
+            MAX_TRACK_S / 3600.0
+        )
+    })
 }
 
 /// Writes mono samples as a 16-bit WAV at [`SAMPLE_RATE`].
@@ -287,6 +390,51 @@ mod tests {
         let (q, _, _) = mix(&[tone(1.0, ToneKind::HoldDone)], None, 0.5, 3.0);
         let peak = |v: &[f32]| v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         assert!((peak(&q) * 2.0 - peak(&s)).abs() < 1e-3);
+    }
+
+    /// Regression (issue 15): a track with a one-week gap asked for 53 GB
+    /// and aborted; a 1e300 s gap panicked with "capacity overflow". Gaps
+    /// now become a few seconds of silence with a note.
+    #[test]
+    fn huge_gaps_become_short_silences_with_a_note() {
+        let ex = crate::coach::Catalogue::builtin_exercise("chin-tuck");
+        for jump in [7.0 * 86_400.0, 1e300] {
+            let frames = [0.0, 0.1, 0.2, jump, jump + 0.1].map(|t| PoseFrame {
+                image: None,
+                t: Some(t),
+                width: 640,
+                height: 480,
+                model: "test".to_owned(),
+                inference_ms: 0.0,
+                people: Vec::new(),
+                others_present: 0,
+            });
+            let (samples, summary) = render_session(&ex, frames, &AudioSettings::default(), None);
+            let secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
+            assert!(secs < 0.2 + MAX_GAP_S + 0.1 + TAIL_S + 0.01, "{secs} s");
+            assert!(
+                summary
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("no frames from 0.2 s")),
+                "{:?}",
+                summary.notes
+            );
+        }
+        // Nothing past the cap, even asked for directly.
+        let (s, _, notes) = mix(&[tone(1e300, ToneKind::HoldDone)], None, 1.0, 1e300);
+        assert!(s.len() as f64 <= (MAX_TRACK_S + 2.0 * TAIL_S) * 22_050.0);
+        assert!(
+            notes.iter().any(|n| n.contains("stops at 2 hours")),
+            "{notes:?}"
+        );
+        let mapped = Gaps {
+            cuts: vec![(5.2, 100.0)],
+            notes: Vec::new(),
+        };
+        assert!((mapped.map(1.0) - 1.0).abs() < 1e-9);
+        assert!((mapped.map(50.0) - 5.2).abs() < 1e-9);
+        assert!((mapped.map(106.2) - 6.2).abs() < 1e-9);
     }
 
     #[test]

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Loudness every phrase is brought to (RMS of its voiced part), about -18 dBFS.
@@ -21,6 +20,10 @@ pub const TARGET_RMS: f32 = 0.125;
 const PEAK_CEILING: f32 = 0.9;
 /// Below this a sample counts as silence when trimming a phrase.
 const TRIM_LEVEL: f32 = 0.01;
+/// Longest phrase spoken, in characters: the longest cue is under 100. Text
+/// from user files is capped before it reaches the engine, so a huge cue
+/// cannot take minutes and gigabytes to render.
+pub const MAX_PHRASE_CHARS: usize = 300;
 
 /// An offline speech engine that writes WAV files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,24 +343,32 @@ impl Speech {
     }
 
     /// Renders without the cache.
+    ///
+    /// The engine writes into a fresh folder only this user can enter, with
+    /// a random name created exclusively (the `tempfile` crate), so no one
+    /// else on the computer can plant a link where the file will be written.
     fn synthesize(&self, text: &str) -> Result<Vec<f32>, AudioError> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let tmp = std::env::temp_dir().join(format!(
-            "formcoach-speech-{}-{}.wav",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
         let failed = |message: String| AudioError::SpeechFailed {
             engine: self.engine.name(),
             text: text.to_owned(),
             message,
         };
+        let dir = tempfile::Builder::new()
+            .prefix("formcoach-speech-")
+            .tempdir()
+            .map_err(|e| {
+                failed(format!(
+                    "cannot make a private temporary folder in {}: {e}",
+                    std::env::temp_dir().display()
+                ))
+            })?;
+        let tmp = dir.path().join("phrase.wav");
         let result = self
             .engine
             .render_to(text, self.voice.as_deref(), self.rate_wpm, &tmp)
             .map_err(&failed)
             .and_then(|()| read_wav(&tmp).map_err(|e| failed(e.to_string())));
-        let _ = std::fs::remove_file(&tmp);
+        drop(dir);
         let (raw, rate) = result?;
         let s = resample(&raw, rate, SAMPLE_RATE);
         let s = normalize(&trim(&s));
@@ -368,12 +379,25 @@ impl Speech {
     }
 }
 
-/// Collapses whitespace and drops control characters.
+/// Collapses whitespace, drops control characters and keeps at most
+/// [`MAX_PHRASE_CHARS`] characters (cut at a word).
 fn clean_text(text: &str) -> String {
-    text.split_whitespace()
-        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        let word: String = word.chars().filter(|c| !c.is_control()).collect();
+        let needed = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if needed > MAX_PHRASE_CHARS {
+            if out.is_empty() {
+                out = word.chars().take(MAX_PHRASE_CHARS).collect();
+            }
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    out
 }
 
 /// A stable file name for a phrase: FNV-1a of engine, voice, rate and text.
@@ -576,6 +600,44 @@ mod tests {
             cache_key("a", None, 160, &e),
             cache_key("a", Some("en"), 160, &e)
         );
+    }
+
+    /// Regression (issue 15): speech was rendered to the predictable
+    /// `/tmp/formcoach-speech-<pid>-<n>.wav`, so another local user could
+    /// plant links there and have the file they point at overwritten. The
+    /// old names are planted here as links to a file that must survive.
+    #[cfg(unix)]
+    #[test]
+    fn speech_temp_files_cannot_be_planted() {
+        let Some(s) = espeak() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let mut planted = Vec::new();
+        // The counter is shared with the other tests in this process.
+        for n in 0..2048 {
+            let link = std::env::temp_dir()
+                .join(format!("formcoach-speech-{}-{n}.wav", std::process::id()));
+            if std::os::unix::fs::symlink(&victim, &link).is_ok() {
+                planted.push(link);
+            }
+        }
+        let spoken = s.phrase("Planted links are not followed.");
+        for link in &planted {
+            let _ = std::fs::remove_file(link);
+        }
+        assert!(!spoken.unwrap().is_empty());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn huge_phrases_are_cut_to_a_sentence() {
+        let long = "word ".repeat(1_000_000);
+        let cut = clean_text(&long);
+        assert!(cut.chars().count() <= MAX_PHRASE_CHARS);
+        assert!(cut.ends_with("word") && cut.starts_with("word word"));
+        let one = "x".repeat(10_000);
+        assert_eq!(clean_text(&one).chars().count(), MAX_PHRASE_CHARS);
     }
 
     #[test]

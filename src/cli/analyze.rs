@@ -27,7 +27,7 @@ pub struct AnalyzeArgs {
     /// Frame rate of a folder of frames.
     #[arg(long, default_value_t = 30.0)]
     pub fps: f64,
-    /// Threads for ONNX Runtime (default: all cores).
+    /// Threads for ONNX Runtime (default and most: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also write the report as JSON here.
@@ -120,7 +120,8 @@ fn analyze_frames(
     }
     let mut report = coach(args, exercise, poses)?;
     let partial = if let Some(e) = failure {
-        let note = format!("input ended early: {e:#}");
+        // The error says what happened (ended early, frames skipped).
+        let note = format!("{e:#}");
         eprintln!("formcoach: {}: {note}", args.input.display());
         report.notes.push(note);
         true

@@ -24,7 +24,7 @@ pub struct BenchArgs {
     /// Timed runs per model (after 5 warm-up runs).
     #[arg(long, default_value_t = 50)]
     pub runs: usize,
-    /// Threads for ONNX Runtime (default: all cores).
+    /// Threads for ONNX Runtime (default and most: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Frames to use (default: the first 8 images in `$FORMCOACH_FIXTURES/images`).
@@ -83,6 +83,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
+    let options = options.clamped();
     let d = stats(&mut decode_ms);
     writeln!(
         out,

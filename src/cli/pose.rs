@@ -20,7 +20,7 @@ pub struct PoseArgs {
     /// Write an overlay PNG per image into this folder.
     #[arg(long, value_name = "DIR")]
     pub draw: Option<PathBuf>,
-    /// Threads for ONNX Runtime (default: all cores).
+    /// Threads for ONNX Runtime (default and most: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// A video file or a folder of frames: writes a pose track, one JSON line

@@ -75,6 +75,21 @@ const BUILTIN: [(&str, &str); 17] = [
     ),
 ];
 
+/// Largest exercise file read, in bytes: the built-in ones are under 4 KB.
+/// Anything bigger is refused before it is read, so a link to `/dev/zero`
+/// or a huge file cannot eat the memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+/// Longest line in an exercise file, in bytes.
+pub const MAX_LINE_BYTES: usize = 1000;
+
+/// Longest cue, phase text or name, in characters: each is spoken or shown
+/// large on screen (the longest built-in cue has under 100).
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// Longest instructions, in characters.
+pub const MAX_INSTRUCTIONS_CHARS: usize = 2000;
+
 /// A definition that could not be used, with enough detail to fix the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ExerciseLoadError {
@@ -100,6 +115,16 @@ pub enum ExerciseLoadError {
         #[source]
         source: std::io::Error,
     },
+    /// A device, pipe, socket or folder where a file was expected: reading
+    /// it could hang or never end.
+    #[error("{file}: not a regular file; exercise files must be plain `.toml` files")]
+    NotAFile { file: String },
+    /// Larger than [`MAX_FILE_BYTES`].
+    #[error(
+        "{file}: larger than {} KB; an exercise file is a few kilobytes",
+        MAX_FILE_BYTES / 1024
+    )]
+    TooLarge { file: String },
 }
 
 /// Which way the camera should see the person.
@@ -435,6 +460,13 @@ pub struct Exercise {
 impl Exercise {
     /// Parses one definition; `file` names it in errors.
     pub fn from_toml(text: &str, file: &str) -> Result<Exercise, ExerciseLoadError> {
+        if let Some(line) = text.lines().position(|l| l.len() > MAX_LINE_BYTES) {
+            return Err(ExerciseLoadError::Invalid {
+                file: file.to_owned(),
+                line: line + 1,
+                message: format!("line is longer than {MAX_LINE_BYTES} characters"),
+            });
+        }
         let raw: RawExercise = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
             ExerciseLoadError::Parse {
@@ -545,6 +577,25 @@ impl RawExercise {
                 ),
             ));
         }
+        let texts = [
+            ("name", &self.name, MAX_TEXT_CHARS),
+            ("instructions", &self.instructions, MAX_INSTRUCTIONS_CHARS),
+            ("setup", &self.phases.setup, MAX_TEXT_CHARS),
+            ("rest", &self.phases.rest, MAX_TEXT_CHARS),
+            ("position", &self.phases.position, MAX_TEXT_CHARS),
+        ];
+        for (field, value, max) in texts {
+            if value.chars().count() > max {
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with(field))
+                    .map_or(1, |i| i + 1);
+                return Err(invalid(
+                    line,
+                    format!("`{field}` is longer than {max} characters"),
+                ));
+            }
+        }
         let mut rules = Vec::with_capacity(self.rules.len());
         for spanned in self.rules {
             let line = line_col(text, spanned.span().start).0;
@@ -586,17 +637,17 @@ impl RawExercise {
         }
         Ok(Exercise {
             id: self.id,
-            name: self.name,
+            name: clean_text(&self.name),
             position: self.position,
             view: self.view,
-            instructions: self
-                .instructions
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
+            instructions: clean_text(&self.instructions),
             required: self.required,
             dose: self.dose,
-            phases: self.phases,
+            phases: PhaseText {
+                setup: clean_text(&self.phases.setup),
+                rest: clean_text(&self.phases.rest),
+                position: clean_text(&self.phases.position),
+            },
             rules,
             source: file.to_owned(),
         })
@@ -685,7 +736,45 @@ impl RawRule {
         })
     }
 
+    /// Every number of the rule must be finite: a NaN threshold never
+    /// compares true, so the rule would silently never count or warn.
+    fn check_finite(&self) -> Result<(), String> {
+        let singles = [
+            ("span_torso", self.span_torso),
+            ("min", self.min),
+            ("max", self.max),
+            ("min_torso", self.min_torso),
+            ("max_torso", self.max_torso),
+            ("enter", self.enter),
+            ("exit", self.exit),
+            ("min_score", self.min_score),
+            ("gate.min", self.gate.as_ref().map(|g| g.min)),
+        ];
+        let doubles = [
+            ("target_s", self.target_s),
+            ("hold_s", self.hold_s),
+            ("dwell_s", self.dwell_s),
+        ];
+        let bad = singles
+            .iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_finite()).map(|v| (*k, f64::from(v))))
+            .chain(
+                doubles
+                    .iter()
+                    .filter_map(|(k, v)| v.filter(|v| !v.is_finite()).map(|v| (*k, v))),
+            )
+            .next();
+        match bad {
+            Some((field, value)) => Err(format!(
+                "rule `{}`: `{field}` must be a finite number, got {value}",
+                self.id
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn validate(self) -> Result<Rule, String> {
+        self.check_finite()?;
         let kind = match self.kind.as_str() {
             "still" => RuleKind::Still {
                 points: if self.points.is_empty() {
@@ -742,7 +831,13 @@ impl RawRule {
         };
         let is_progress = kind.progress().is_some();
         let cue = match (self.cue, is_progress) {
-            (Some(c), _) => c,
+            (Some(c), _) if c.chars().count() > MAX_TEXT_CHARS => {
+                return Err(format!(
+                    "rule `{}`: `cue` is longer than {MAX_TEXT_CHARS} characters",
+                    self.id
+                ));
+            }
+            (Some(c), _) => clean_text(&c),
             (None, true) => String::new(),
             (None, false) => {
                 return Err(format!(
@@ -771,6 +866,16 @@ impl RawRule {
             space: self.space,
         })
     }
+}
+
+/// User text as it is shown and spoken: control characters (terminal
+/// escape codes, bells) dropped, runs of whitespace made one space.
+fn clean_text(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn positive(id: &str, v: f32) -> Result<f32, String> {
@@ -905,10 +1010,7 @@ impl Catalogue {
     /// Loads one file; a file with a built-in id replaces the built-in.
     pub fn add_file(&mut self, path: &Path) -> Result<&Exercise, ExerciseLoadError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ExerciseLoadError::Io {
-            file: file.clone(),
-            source,
-        })?;
+        let text = read_exercise_file(path)?;
         let ex = Exercise::from_toml(&text, &file)?;
         let id = ex.id.clone();
         self.insert(ex);
@@ -960,6 +1062,45 @@ impl fmt::Display for View {
             View::Either => "either",
         })
     }
+}
+
+/// Reads a user exercise file: a regular file (a link to one is fine) of
+/// at most [`MAX_FILE_BYTES`], as UTF-8. Devices, pipes and folders are
+/// refused before they are opened, so a FIFO cannot hang the start and
+/// `/dev/zero` cannot fill the memory.
+fn read_exercise_file(path: &Path) -> Result<String, ExerciseLoadError> {
+    use std::io::Read as _;
+    let file = path.display().to_string();
+    let io = |source| ExerciseLoadError::Io {
+        file: file.clone(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ExerciseLoadError::NotAFile { file });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ExerciseLoadError::TooLarge { file });
+    }
+    let handle = std::fs::File::open(path).map_err(io)?;
+    // Checked again on the open file: the name may have been swapped.
+    if !handle.metadata().map_err(io)?.is_file() {
+        return Err(ExerciseLoadError::NotAFile { file });
+    }
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ExerciseLoadError::TooLarge { file });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -1061,6 +1202,106 @@ mod tests {
         assert!(
             second.contains("c-joint.toml") && second.contains("left_kneee"),
             "{second}"
+        );
+    }
+
+    /// Regression (issue 15): a user exercise linked to `/dev/zero` ate 18 GB
+    /// in 30 s, a FIFO hung the start, and a 1 MB cue took 162 s and 18.5 GB
+    /// to speak. Only regular files of a few kilobytes are read now, and
+    /// each is named when refused.
+    #[cfg(unix)]
+    #[test]
+    fn user_exercise_files_are_bounded_and_regular() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("a-zero.toml")).unwrap();
+        let fifo = dir.path().join("b-fifo.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let big_cue = BUILTIN[0].1.replacen(
+            "cue = \"",
+            &format!("cue = \"{} ", "very ".repeat(200_000)),
+            1,
+        );
+        std::fs::write(dir.path().join("c-big.toml"), &big_cue).unwrap();
+        let long_cue =
+            BUILTIN[0]
+                .1
+                .replacen("cue = \"", &format!("cue = \"{} ", "long ".repeat(60)), 1);
+        std::fs::write(dir.path().join("d-cue.toml"), &long_cue).unwrap();
+        let (cat, errors) = Catalogue::load(Some(dir.path()));
+        assert_eq!(cat.len(), 17);
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 4, "{text:?}");
+        assert!(text[0].contains("a-zero.toml") && text[0].contains("not a regular file"));
+        assert!(text[1].contains("b-fifo.toml") && text[1].contains("not a regular file"));
+        assert!(text[2].contains("c-big.toml") && text[2].contains("larger than"));
+        assert!(text[3].contains("d-cue.toml") && text[3].contains("`cue` is longer"));
+    }
+
+    /// Regression (issue 15): `enter = nan` was accepted, and the exercise
+    /// then never counted a rep while reporting "Good form 100 %".
+    #[test]
+    fn non_finite_thresholds_are_errors_naming_file_and_line() {
+        let base = BUILTIN[0].1;
+        for bad in ["nan", "inf", "-inf"] {
+            let text = base.replacen("max_torso = 0.15", &format!("max_torso = {bad}"), 1);
+            assert_ne!(text, base, "the fixture has the threshold");
+            let err = Exercise::from_toml(&text, "mine.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_torso") && err.contains("finite"), "{err}");
+            let header = text
+                .lines()
+                .position(|l| l.contains("id = \"hips-still\""))
+                .unwrap();
+            assert!(
+                err.starts_with(&format!("mine.toml:{header}:"))
+                    || err.starts_with(&format!("mine.toml:{}:", header + 1)),
+                "{err}"
+            );
+        }
+    }
+
+    // Fuzzing: user exercise files are outside data; any text, or a
+    // built-in with a stretch replaced by junk, gives a value, never a panic.
+    proptest::proptest! {
+        #[test]
+        fn any_exercise_text_loads_or_is_an_error(
+            junk in "\\PC{0,300}",
+            at in 0usize..4000,
+        ) {
+            let _ = Exercise::from_toml(&junk, "fuzz.toml");
+            let base = BUILTIN[0].1;
+            let mut cut = at.min(base.len());
+            while !base.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mixed = format!("{}{junk}{}", &base[..cut], &base[cut..]);
+            if let Ok(ex) = Exercise::from_toml(&mixed, "fuzz.toml") {
+                for r in &ex.rules {
+                    proptest::prop_assert!(r.cue.chars().count() <= MAX_TEXT_CHARS);
+                    proptest::prop_assert!(!r.cue.chars().any(char::is_control));
+                }
+            }
+        }
+    }
+
+    /// Regression (issue 15): escape codes in a cue reached the terminal raw.
+    #[test]
+    fn control_characters_are_stripped_from_user_text() {
+        let text = BUILTIN[0]
+            .1
+            .replacen("cue = \"", "cue = \"\\u001b[2J\\u0007", 1);
+        let ex = Exercise::from_toml(&text, "x.toml").unwrap();
+        assert!(
+            ex.rules
+                .iter()
+                .all(|r| !r.cue.chars().any(char::is_control))
+        );
+        assert!(
+            ex.rules.iter().any(|r| r.cue.starts_with("[2J")),
+            "{:?}",
+            ex.rules
         );
     }
 

@@ -20,6 +20,29 @@ use super::{ModelError, models_dir};
 
 static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
 
+/// Environment variables that stop ONNX Runtime's own telemetry before it
+/// starts, with the value that does it.
+///
+/// Since 1.2x the Linux and macOS builds of ONNX Runtime carry Microsoft's
+/// 1DS telemetry: creating the environment writes a device id and an event
+/// queue under `~/.cache/Microsoft/DeveloperTools/.onnxruntime/` and looks
+/// up Microsoft's collector host. The C API's `DisableTelemetryEvents`
+/// (ort's `with_telemetry(false)`) needs an environment, so it comes too
+/// late; only these variables, read while the environment is created, stop
+/// all of it. Releases have used both names, so both are set.
+pub const TELEMETRY_OFF_ENV: [(&str, &str); 2] = [
+    ("ORT_DISABLE_TELEMETRY", "1"),
+    ("ORT_TELEMETRY_DISABLED", "1"),
+];
+
+/// Whether every variable in [`TELEMETRY_OFF_ENV`] is set as needed.
+#[must_use]
+pub fn telemetry_switched_off() -> bool {
+    TELEMETRY_OFF_ENV
+        .iter()
+        .all(|(key, value)| std::env::var_os(key).is_some_and(|v| v == *value))
+}
+
 /// Where the runtime library came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuntimeSource {
@@ -230,6 +253,20 @@ pub fn environment() -> Result<Environment, ModelError> {
     if let Some(env) = slot.as_ref() {
         return Ok(env.clone());
     }
+    // Setting the variables here would race with other threads reading the
+    // environment, so the program sets them first thing in `main`; a caller
+    // that did not is refused rather than allowed to phone home.
+    if !telemetry_switched_off() {
+        return Err(ModelError::Runtime {
+            tried: "- ONNX Runtime was not started: its telemetry is not switched off \
+                    (ORT_DISABLE_TELEMETRY=1 and ORT_TELEMETRY_DISABLED=1 are not set)"
+                .to_owned(),
+            hint: "Run the formcoach program, which sets them before anything else; a program \
+                   using the library calls `formcoach::models::runtime::switch_telemetry_off` \
+                   first thing in `main`."
+                .to_owned(),
+        });
+    }
     let source = ensure_runtime_library(&Progress::stderr())?;
     let path = source.path();
     let origin = match &source {
@@ -255,6 +292,21 @@ pub fn environment() -> Result<Environment, ModelError> {
     Ok(env)
 }
 
+/// Sets [`TELEMETRY_OFF_ENV`] in this process, so ONNX Runtime never
+/// starts its telemetry (see there).
+///
+/// # Safety
+///
+/// Changing the environment is only sound while no other thread can read
+/// it: call this first thing in `main`, before any thread is started.
+#[allow(unsafe_code)] // the one place formcoach writes its own environment
+pub unsafe fn switch_telemetry_off() {
+    for (key, value) in TELEMETRY_OFF_ENV {
+        // SAFETY: the caller promises no other thread exists yet.
+        unsafe { std::env::set_var(key, value) };
+    }
+}
+
 /// How a session should run.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionOptions {
@@ -269,6 +321,20 @@ pub struct SessionOptions {
     pub spin: bool,
 }
 
+impl SessionOptions {
+    /// The options with the thread count brought within the machine's
+    /// cores: ONNX Runtime starts every thread asked for, and `--threads
+    /// 100000` made it hang holding 3.6 GB.
+    #[must_use]
+    pub fn clamped(self) -> SessionOptions {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        SessionOptions {
+            intra_threads: self.intra_threads.min(cores),
+            ..self
+        }
+    }
+}
+
 impl Default for SessionOptions {
     fn default() -> Self {
         SessionOptions {
@@ -280,6 +346,7 @@ impl Default for SessionOptions {
 
 /// Creates a session for ONNX bytes or a file, with full graph optimisation.
 pub fn session_from_file(path: &Path, options: SessionOptions) -> Result<Session, ModelError> {
+    let options = options.clamped();
     let env = environment()?;
     let name = path.display().to_string();
     let fail = |e: ort::Error| ModelError::Session {
@@ -316,4 +383,30 @@ pub fn session_from_memory(bytes: &[u8], name: &str) -> Result<Session, ModelErr
         .map_err(|e| fail(e.into()))?
         .commit_from_memory(bytes)
         .map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 15): `pose --threads 100000` hung with 3.6 GB.
+    #[test]
+    fn thread_counts_are_clamped_to_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let asked = SessionOptions {
+            intra_threads: 100_000,
+            spin: false,
+        };
+        assert_eq!(asked.clamped().intra_threads, cores);
+        let auto = SessionOptions {
+            intra_threads: 0,
+            spin: true,
+        };
+        assert_eq!(
+            auto.clamped().intra_threads,
+            0,
+            "0 still lets ONNX Runtime choose"
+        );
+        assert!(auto.clamped().spin);
+    }
 }

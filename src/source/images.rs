@@ -42,11 +42,22 @@ pub fn read_rgb(path: &Path) -> Result<RgbImage, SourceError> {
 /// File extensions read as frames.
 pub const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "bmp"];
 
+/// Skipped frames named one by one in the final error; more are counted.
+const MAX_NAMED_SKIPS: usize = 5;
+
 /// A folder of frames in file-name order, spaced `1 / fps` seconds apart.
+///
+/// A frame that cannot be read (a damaged file, or a pipe or device with an
+/// image's name, which could block for ever) is skipped and its slot of
+/// time left empty; after the last frame one error names what was skipped,
+/// so one bad file no longer ends the whole folder.
 pub struct FrameFolder {
+    dir: std::path::PathBuf,
     paths: std::vec::IntoIter<std::path::PathBuf>,
     index: u64,
     fps: f64,
+    skipped: Vec<String>,
+    reported: bool,
 }
 
 impl FrameFolder {
@@ -77,9 +88,12 @@ impl FrameFolder {
             30.0
         };
         Ok(FrameFolder {
+            dir: dir.to_path_buf(),
             paths: paths.into_iter(),
             index: 0,
             fps,
+            skipped: Vec::new(),
+            reported: false,
         })
     }
 }
@@ -88,16 +102,88 @@ impl Iterator for FrameFolder {
     type Item = Result<super::Frame, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let path = self.paths.next()?;
-        let t_s = self.index as f64 / self.fps;
-        self.index += 1;
-        Some(read_rgb(&path).map(|image| super::Frame { t_s, image }))
+        for path in self.paths.by_ref() {
+            let t_s = self.index as f64 / self.fps;
+            self.index += 1;
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            // Opening a FIFO for reading waits for a writer: never open one.
+            if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                self.skipped.push(format!("{name} (not a regular file)"));
+                continue;
+            }
+            match read_rgb(&path) {
+                Ok(image) => return Some(Ok(super::Frame { t_s, image })),
+                Err(e) => self.skipped.push(format!("{name} ({})", reason(&e))),
+            }
+        }
+        if self.skipped.is_empty() || self.reported {
+            return None;
+        }
+        self.reported = true;
+        let count = self.skipped.len();
+        let mut list = self.skipped[..count.min(MAX_NAMED_SKIPS)].join(", ");
+        if count > MAX_NAMED_SKIPS {
+            list = format!("{list} and {} more", count - MAX_NAMED_SKIPS);
+        }
+        Some(Err(SourceError::SkippedFrames {
+            path: self.dir.clone(),
+            count,
+            list,
+        }))
+    }
+}
+
+/// An image error's reason without the path (the list names the file).
+fn reason(e: &SourceError) -> String {
+    match e {
+        SourceError::Image { reason, .. } => reason.clone(),
+        other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (issue 15): a frames folder stopped at its first bad frame
+    /// (2 of 10 frames used), and a FIFO among the frames hung. Bad frames
+    /// are now skipped, their time slots kept, and named at the end.
+    #[cfg(unix)]
+    #[test]
+    fn frames_folder_skips_bad_frames_and_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..10 {
+            let p = dir.path().join(format!("f{i:02}.png"));
+            if i == 2 || i == 6 {
+                std::fs::write(&p, b"not a picture").unwrap();
+            } else {
+                RgbImage::new(4, 3).save(&p).unwrap();
+            }
+        }
+        let fifo = dir.path().join("f05b.png");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let items: Vec<Result<super::super::Frame, SourceError>> =
+            FrameFolder::open(dir.path(), 10.0).unwrap().collect();
+        let (last, frames) = items.split_last().unwrap();
+        let times: Vec<f64> = frames.iter().map(|f| f.as_ref().unwrap().t_s).collect();
+        assert_eq!(times.len(), 8, "{times:?}");
+        // f05b.png sorts after f05.png: slots 2, 6 (the FIFO) and 7 are empty.
+        assert!(
+            (times[2] - 0.3).abs() < 1e-9 && (times[7] - 1.0).abs() < 1e-9,
+            "{times:?}"
+        );
+        let err = last.as_ref().unwrap_err().to_string();
+        assert!(
+            err.contains("3 of the frames")
+                && err.contains("f02.png")
+                && err.contains("f06.png")
+                && err.contains("f05b.png (not a regular file)"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn unreadable_files_are_named() {

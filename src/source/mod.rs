@@ -43,6 +43,19 @@ pub enum SourceError {
         /// The folder.
         path: PathBuf,
     },
+    /// Some frames of a folder could not be read; the others were used.
+    #[error(
+        "{count} of the frames in {path} could not be read and were skipped: {list}",
+        path = path.display()
+    )]
+    SkippedFrames {
+        /// The folder.
+        path: PathBuf,
+        /// How many.
+        count: usize,
+        /// The first few, each with its reason.
+        list: String,
+    },
     /// The image decoded to zero pixels.
     #[error("the image {path} is empty (0 pixels wide or high)", path = path.display())]
     EmptyImage {

@@ -131,6 +131,23 @@ pub enum StoreError {
     /// No session with that id.
     #[error("there is no session {0} in the history")]
     NotFound(i64),
+    /// Another window (or process) is still recording that session.
+    #[error(
+        "session {0} is still being recorded by another formcoach window; it can be changed once \
+         that window has finished it"
+    )]
+    StillRecording(i64),
+    /// The lock that marks a session as being recorded could not be taken.
+    #[error(
+        "cannot mark the session as being recorded in {path}: {source}",
+        path = path.display()
+    )]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Any other SQLite failure.
     #[error("history database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -290,14 +307,117 @@ pub fn default_db_path() -> Result<PathBuf, StoreError> {
     Ok(data_dir()?.join(DB_FILE))
 }
 
+/// Creates `dir` (and its parents) readable by this user only. The history
+/// is health data: on a shared computer nobody else may list or read it. A
+/// folder that already exists is left as it is (it may be one the person
+/// chose and shares on purpose); the files in it are private either way.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Opens `path` for writing, created (or truncated) readable and writable by
+/// this user only.
+fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// Makes the history file (and SQLite's side files, which copy its mode)
+/// private: created 0600 before SQLite sees it, or tightened when an older
+/// version left it readable by others.
+fn make_db_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        if !path.exists() {
+            // An empty file is a valid new SQLite database.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|_| StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                })?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.is_file()
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                // Not our file (or a read-only medium): it stays as it is.
+                let _ = std::fs::set_permissions(
+                    &file,
+                    std::fs::Permissions::from_mode(meta.permissions().mode() & 0o700),
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Folder beside the history file holding one lock file per session being
+/// recorded (`<file>-live/<id>.lock`).
+fn live_dir(db: &Path) -> PathBuf {
+    let mut name = db
+        .file_name()
+        .map_or_else(|| DB_FILE.into(), std::ffi::OsStr::to_owned);
+    name.push("-live");
+    db.with_file_name(name)
+}
+
+fn lock_path(db: &Path, session_id: i64) -> PathBuf {
+    live_dir(db).join(format!("{session_id}.lock"))
+}
+
+/// Whether the process recording session `session_id` is still running.
+///
+/// Its [`Recorder`] holds an exclusive lock on the session's lock file for
+/// as long as it lives; the operating system releases it when the process
+/// ends in any way, so a killed writer's session is free and a live one is
+/// not. Where locks are not supported the session counts as not recorded,
+/// as it did before there were locks.
+fn writer_alive(db: &Path, session_id: i64) -> bool {
+    let Ok(file) = std::fs::File::open(lock_path(db, session_id)) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
 /// Opens a connection in WAL mode and brings the schema up to date.
 fn open_rw(path: &Path) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        create_private_dir(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
     }
+    make_db_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -468,19 +588,37 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Sessions left `running` by a process that died (or is still running
-    /// elsewhere: the newest-first order lets the window pick the last one).
+    /// Sessions left `running` by a process that died, newest first. A
+    /// session another window is still recording is not among them.
     pub fn unfinished(&self) -> Result<Vec<SessionRecord>, StoreError> {
         Ok(self
             .sessions()?
             .into_iter()
-            .filter(|s| s.status == SessionStatus::Running)
+            .filter(|s| s.status == SessionStatus::Running && !self.recording(s.id))
             .collect())
+    }
+
+    /// Whether another window or process is recording session `id` right now.
+    #[must_use]
+    pub fn recording(&self, id: i64) -> bool {
+        writer_alive(&self.path, id)
+    }
+
+    /// Refuses to touch a session whose writer is alive.
+    fn not_recording(&self, id: i64) -> Result<(), StoreError> {
+        if self.recording(id) {
+            Err(StoreError::StillRecording(id))
+        } else {
+            Ok(())
+        }
     }
 
     /// Marks an unfinished session as kept, so it is not offered again.
     pub fn mark_recovered(&self, id: i64) -> Result<(), StoreError> {
-        self.set_status(id, SessionStatus::Recovered)
+        self.not_recording(id)?;
+        self.set_status(id, SessionStatus::Recovered)?;
+        let _ = std::fs::remove_file(lock_path(&self.path, id));
+        Ok(())
     }
 
     /// Sets a session's status.
@@ -494,8 +632,10 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Deletes a session and its timeline.
+    /// Deletes a session and its timeline (not one still being recorded).
     pub fn delete(&self, id: i64) -> Result<(), StoreError> {
+        self.not_recording(id)?;
+        let _ = std::fs::remove_file(lock_path(&self.path, id));
         self.conn
             .execute("DELETE FROM samples WHERE session_id = ?1", [id])
             .and_then(|_| {
@@ -669,7 +809,7 @@ impl Store {
             .file_name()
             .map_or_else(|| "export".to_owned(), |n| n.to_string_lossy().into_owned());
         let partial = path.with_file_name(format!(".{name}.partial"));
-        let result = std::fs::File::create(&partial)
+        let result = create_private_file(&partial)
             .map_err(failed)
             .and_then(|f| write(f).map_err(as_io))
             .and_then(|()| std::fs::rename(&partial, path).map_err(failed));
@@ -755,6 +895,9 @@ pub struct Recorder {
     conn: Connection,
     path: PathBuf,
     session_id: i64,
+    /// Held locked while this recorder lives: tells other windows the
+    /// session is alive (see [`Store::recording`]).
+    lock: std::fs::File,
     pending: Vec<Sample>,
     pending_thumbnails: Vec<Thumbnail>,
     thumbnails_kept: usize,
@@ -771,10 +914,16 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// Opens its own connection and creates the session row.
+    /// Opens its own connection, creates the session row and takes the
+    /// session's lock. The row only becomes visible to other windows once
+    /// the lock is held, so none can ever see it running but unlocked.
     pub fn start(path: &Path, meta: &NewSession) -> Result<Recorder, StoreError> {
         let conn = open_rw(path)?;
-        conn.execute(
+        let classify = |e| StoreError::classify(path, e);
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
+                .map_err(classify)?;
+        tx.execute(
             "INSERT INTO sessions (exercise_id, exercise_name, source, model, rom_unit,
                                    started_unix_s, status)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
@@ -787,12 +936,15 @@ impl Recorder {
                 meta.started_unix_s
             ],
         )
-        .map_err(|e| StoreError::classify(path, e))?;
-        let session_id = conn.last_insert_rowid();
+        .map_err(classify)?;
+        let session_id = tx.last_insert_rowid();
+        let lock = take_session_lock(path, session_id)?;
+        tx.commit().map_err(classify)?;
         Ok(Recorder {
             conn,
             path: path.to_path_buf(),
             session_id,
+            lock,
             pending: Vec::new(),
             pending_thumbnails: Vec::new(),
             thumbnails_kept: 0,
@@ -888,7 +1040,31 @@ impl Recorder {
                 [self.session_id],
             )
             .map_err(|e| StoreError::classify(&self.path, e))?;
+        // Still locked while the file goes, so no one sees it free too early.
+        let _ = std::fs::remove_file(lock_path(&self.path, self.session_id));
+        let _ = self.lock.unlock();
         Ok(self.session_id)
+    }
+}
+
+/// Creates and locks the lock file of a new session (see [`Store::recording`]).
+fn take_session_lock(db: &Path, session_id: i64) -> Result<std::fs::File, StoreError> {
+    let dir = live_dir(db);
+    let path = lock_path(db, session_id);
+    let failed = |source| StoreError::Lock {
+        path: path.clone(),
+        source,
+    };
+    create_private_dir(&dir).map_err(failed)?;
+    let file = create_private_file(&path).map_err(failed)?;
+    match file.try_lock() {
+        // No locks on this file system (the error case): record anyway, as
+        // before there were locks.
+        Ok(()) | Err(std::fs::TryLockError::Error(_)) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(failed(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            "another process holds it",
+        ))),
     }
 }
 
@@ -997,8 +1173,9 @@ mod tests {
         for i in 0..25 {
             rec.push(sample(f64::from(i) * 0.1, true, 0, None)).unwrap();
         }
-        // Simulates a kill: no finish, buffered samples are lost.
-        std::mem::forget(rec);
+        // Simulates a kill: no finish, buffered samples are lost, and the
+        // session's lock goes with the process.
+        drop(rec);
         let store = Store::open(&path).unwrap();
         let open = store.unfinished().unwrap();
         assert_eq!(open.len(), 1);
@@ -1008,6 +1185,84 @@ mod tests {
         assert!(2.4 - last <= COMMIT_EVERY_S + 1e-9, "last kept {last}");
         store.mark_recovered(open[0].id).unwrap();
         assert!(store.unfinished().unwrap().is_empty());
+    }
+
+    /// Regression (issue 15): a second window offered the first window's
+    /// running session as "did not finish", and "Delete it" removed it while
+    /// it was still being recorded (the first then failed with "FOREIGN KEY
+    /// constraint failed"). A live writer's session is now neither offered
+    /// nor deletable; once its writer is gone it is.
+    #[test]
+    fn second_window_cannot_take_a_session_still_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut first = Recorder::start(&path, &meta("chin-tuck")).unwrap();
+        for i in 0..10 {
+            first
+                .push(sample(f64::from(i) * 0.1, true, 0, None))
+                .unwrap();
+        }
+        first.flush().unwrap();
+        let id = first.session_id();
+
+        let second = Store::open(&path).unwrap();
+        assert!(second.recording(id));
+        assert!(second.unfinished().unwrap().is_empty());
+        assert!(matches!(
+            second.delete(id).unwrap_err(),
+            StoreError::StillRecording(i) if i == id
+        ));
+        assert!(matches!(
+            second.mark_recovered(id).unwrap_err(),
+            StoreError::StillRecording(_)
+        ));
+        // The first window goes on and finishes with everything it recorded.
+        first.push(sample(1.0, true, 1, None)).unwrap();
+        assert_eq!(first.finish().unwrap(), id);
+        assert_eq!(second.samples(id).unwrap().len(), 11);
+        assert!(!second.recording(id));
+
+        // A writer that dies leaves its session to be offered and deleted.
+        let dead = Recorder::start(&path, &meta("chin-tuck")).unwrap();
+        let dead_id = dead.session_id();
+        drop(dead);
+        let open = second.unfinished().unwrap();
+        assert_eq!(open.iter().map(|s| s.id).collect::<Vec<_>>(), vec![dead_id]);
+        second.delete(dead_id).unwrap();
+        assert_eq!(second.sessions().unwrap().len(), 1);
+    }
+
+    /// Regression (issue 15): the history file was created 0644 in a 0755
+    /// folder and exports 0644, so every user of the computer could read
+    /// someone's health data.
+    #[cfg(unix)]
+    #[test]
+    fn history_and_exports_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let path = data.join(DB_FILE);
+        let mut rec = Recorder::start(&path, &meta("chin-tuck")).unwrap();
+        rec.push(sample(0.0, true, 0, None)).unwrap();
+        rec.flush().unwrap();
+        assert_eq!(mode(&data), 0o700, "data folder");
+        assert_eq!(mode(&path), 0o600, "history file");
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        assert_eq!(mode(Path::new(&wal)), 0o600, "its write-ahead log");
+        rec.finish().unwrap();
+        let store = Store::open(&path).unwrap();
+        for (name, json) in [("e.json", true), ("e.csv", false)] {
+            let out = dir.path().join(name);
+            store.export_file(&out, json).unwrap();
+            assert_eq!(mode(&out), 0o600, "{name}");
+        }
+        // A history an older version left readable is tightened on open.
+        drop(store);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Store::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600, "old history file");
     }
 
     #[test]
