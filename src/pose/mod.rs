@@ -120,6 +120,13 @@ pub trait PoseEstimator: Send {
     fn run_bare(&mut self) -> Result<(), PoseError>;
     /// Forgets anything carried over from earlier frames.
     fn reset(&mut self) {}
+    /// How many times a person detector has run since the estimator was
+    /// opened; trackers run it only when they lose the person, so this is
+    /// what separates tracking frames from expensive ones. 0 for models
+    /// without a separate detector.
+    fn detector_runs(&self) -> u64 {
+        0
+    }
 }
 
 /// The converted model files the named estimator opens (BlazePose needs its

@@ -234,12 +234,6 @@ impl BlazePose {
         self.tracker.reset();
     }
 
-    /// How many times the detector has run since the estimator was opened.
-    #[must_use]
-    pub fn detector_runs(&self) -> u64 {
-        self.detector_runs
-    }
-
     /// How many times the landmark model has run since the estimator was opened.
     #[must_use]
     pub fn landmark_runs(&self) -> u64 {
@@ -416,6 +410,10 @@ impl PoseEstimator for BlazePose {
     fn reset(&mut self) {
         self.tracker.reset();
         self.last_roi = None;
+    }
+
+    fn detector_runs(&self) -> u64 {
+        self.detector_runs
     }
 
     fn estimate(&mut self, frame: &RgbImage) -> Result<Estimate, PoseError> {
