@@ -77,7 +77,7 @@ use crate::pose::blazepose::landmarks::{
     AUX_HIP_CENTER, AUX_SCALE_POINT, CropLandmark, HEATMAP_SIZE, LANDMARK_INPUT_SIZE, LD_VALUES,
     NUM_LANDMARKS,
 };
-use crate::pose::blazepose::roi::Roi;
+use crate::pose::blazepose::roi::{Roi, RoiWarper};
 use crate::pose::blazepose::track::{POSE_FLAG_MIN, Tracker};
 use crate::pose::letterbox::{Letterbox, LetterboxResizer};
 use crate::pose::{
@@ -126,6 +126,7 @@ pub struct BlazePose {
     landmarker: Session,
     anchors: Vec<Anchor>,
     resizer: LetterboxResizer,
+    warper: RoiWarper,
     detector_input: Vec<f32>,
     detector_output: Vec<f32>,
     landmark_input: Vec<f32>,
@@ -212,6 +213,7 @@ impl BlazePose {
             landmarker,
             anchors: blazepose_anchors(),
             resizer: LetterboxResizer::new(DETECTOR_INPUT_SIZE),
+            warper: RoiWarper::default(),
             detector_input: vec![0.0; det_side * det_side * 3],
             detector_output: Vec::with_capacity(NUM_ANCHORS * VALUES_PER_ANCHOR),
             landmark_input: vec![0.0; lm_side * lm_side * 3],
@@ -255,12 +257,12 @@ impl BlazePose {
     }
 
     fn prepare_detector(&mut self, frame: &RgbImage) -> Result<Letterbox, PoseError> {
-        let lb = self.resizer.run(frame)?;
-        // RGB 0..255 to -1..1, as the detector was trained.
-        for (dst, src) in self.detector_input.iter_mut().zip(&self.resizer.square) {
-            *dst = f32::from(*src) / 127.5 - 1.0;
-        }
-        Ok(lb)
+        // RGB 0..255 to -1..1, as the detector was trained; the border is
+        // black, -1.
+        self.resizer
+            .run_into(frame, &mut self.detector_input, -1.0, |v| {
+                f32::from(v) / 127.5 - 1.0
+            })
     }
 
     fn run_detector(&mut self) -> Result<(), PoseError> {
@@ -343,13 +345,13 @@ impl BlazePose {
         timings: &mut StageTimings,
     ) -> Result<(Person, Option<Roi>), PoseError> {
         let t0 = Instant::now();
-        roi::warp_into(
+        self.warper.warp_into(
             frame,
             &roi,
             LANDMARK_INPUT_SIZE,
             (0.0, 1.0),
             &mut self.landmark_input,
-        );
+        )?;
         self.last_roi = Some(roi);
         timings.preprocess_ms += ms_since(t0);
         let t1 = Instant::now();
