@@ -133,10 +133,9 @@ pub trait PoseEstimator: Send {
 /// detector too), so they can be fetched ahead with progress shown.
 #[must_use]
 pub fn required_models(model: &str) -> Vec<&str> {
-    if model.starts_with("blazepose-") {
-        vec![blazepose::DETECTOR_MODEL, model]
-    } else {
-        vec![model]
+    match blazepose::landmark_graph(model) {
+        Some(graph) => vec![blazepose::DETECTOR_MODEL, graph],
+        None => vec![model],
     }
 }
 
