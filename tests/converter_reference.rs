@@ -185,3 +185,37 @@ fn blazepose_landmarks_match_reference() {
         eprintln!("{model}: worst error {worst:.3} x tolerance");
     }
 }
+
+/// The landmarks-only graphs the pose stage runs: the same numbers as the
+/// complete graphs on every output they keep, and no segmentation mask.
+#[test]
+fn blazepose_landmark_graphs_match_reference_without_the_mask() {
+    let reference = reference();
+    for model in ["blazepose-lite", "blazepose-full", "blazepose-heavy"] {
+        let graph = format!("{model}-landmarks");
+        let want = &reference["models"][model];
+        let outs = run(&graph, 256, Some((1.0 / 255.0, 0.0)));
+        let names: Vec<&str> = outs.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert!(
+            !names.contains(&"activation_segmentation"),
+            "{graph} still computes the mask: {names:?}"
+        );
+        assert_eq!(names.len(), 4, "{graph}: {names:?}");
+        let mut worst = 0.0;
+        for name in ["output_poseflag", "ld_3d", "world_3d"] {
+            let (_, _, data) = output(&outs, name);
+            compare(
+                &graph,
+                name,
+                data,
+                want[name].as_array().unwrap(),
+                &mut worst,
+            );
+        }
+        let (_, _, data) = output(&outs, "activation_heatmap");
+        let mean = (data.iter().map(|&v| f64::from(v)).sum::<f64>() / data.len() as f64) as f32;
+        let key = "activation_heatmap_mean";
+        compare(&graph, key, &[mean], &[want[key].clone()], &mut worst);
+        eprintln!("{graph}: worst error {worst:.3} x tolerance");
+    }
+}

@@ -9,7 +9,8 @@ use clap::Subcommand;
 use super::Outcome;
 use crate::models::fetch::{Progress, Status};
 use crate::models::runtime::{ensure_runtime_library, runtime_status};
-use crate::models::{Manifest, fetch_models, model_status, models_dir, onnx_path};
+use crate::models::{Manifest, ModelSpec, fetch_models, model_status, models_dir, onnx_path};
+use crate::pose::{MODEL_NAMES, required_models};
 
 /// `formcoach models ...`
 #[derive(Debug, Subcommand)]
@@ -73,7 +74,7 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
                 };
                 writeln!(
                     out,
-                    "{:20} {:22} {}x{} {:12} {}",
+                    "{:26} {:22} {}x{} {:12} {}",
                     spec.name,
                     state,
                     spec.input.size,
@@ -81,10 +82,11 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
                     spec.keypoints,
                     path.display()
                 )?;
+                writeln!(out, "{:26} {}", "", use_of(spec))?;
             }
             writeln!(
                 out,
-                "{:20} {}",
+                "{:26} {}",
                 "onnxruntime",
                 runtime_status(&manifest, &dir)?
             )?;
@@ -101,5 +103,30 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Success)
         }
+    }
+}
+
+/// Which pose models run this file, and what it holds beyond them, so a
+/// person can tell the graph that runs from the one kept for later.
+fn use_of(spec: &ModelSpec) -> String {
+    let users: Vec<&str> = MODEL_NAMES
+        .iter()
+        .copied()
+        .filter(|m| required_models(m).contains(&spec.name.as_str()))
+        .collect();
+    let outputs = if spec.outputs.is_empty() {
+        "all outputs".to_owned()
+    } else {
+        format!("outputs {}", spec.outputs.join(", "))
+    };
+    if users.is_empty() {
+        let why = if spec.family == "blazepose" {
+            "; kept with its segmentation mask for exercises that will read the spine's shape"
+        } else {
+            ""
+        };
+        format!("not used by any pose model ({outputs}){why}")
+    } else {
+        format!("used by {} ({outputs})", users.join(", "))
     }
 }

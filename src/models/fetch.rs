@@ -233,11 +233,16 @@ fn convert_one(
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not in the npm package"),
             })
     };
-    let bytes = convert::convert_tfjs(graph, &mut read_shard, &spec.name).map_err(|error| {
-        ModelError::Convert {
-            model: spec.name.clone(),
-            error,
-        }
+    let bytes = convert::convert_tfjs_outputs(
+        graph,
+        &mut read_shard,
+        &spec.name,
+        convert::ConvertOptions::default(),
+        &spec.outputs,
+    )
+    .map_err(|error| ModelError::Convert {
+        model: spec.name.clone(),
+        error,
     })?;
     let hash = sha256_hex(&bytes);
     let path = onnx_path(dir, &spec.name);

@@ -96,6 +96,12 @@ pub struct ModelSpec {
     pub input: InputSpec,
     /// Which keypoint set the model reports.
     pub keypoints: String,
+    /// Signature outputs the converted graph keeps, with only the ops they
+    /// need; empty keeps every output. Lets one TensorFlow.js graph give a
+    /// lean ONNX file for what is read every frame and a complete one for
+    /// what is read rarely.
+    #[serde(default)]
+    pub outputs: Vec<String>,
     /// SHA-256 of the ONNX file our converter writes; empty while unpinned.
     pub onnx_sha256: String,
 }

@@ -52,12 +52,17 @@ impl Letterbox {
     }
 }
 
-/// Resizes frames into a square RGB input, reusing its buffers between frames.
+/// Resizes frames into a square model input, reusing its buffers between
+/// frames.
+///
+/// The frame is read once, by `fast_image_resize`'s SIMD convolution, into a
+/// buffer the size of the resized picture (224 x 126 for a 720p frame into
+/// 224); that small picture is then written straight into the input tensor,
+/// padding included, in the tensor's own element type. No copy or
+/// conversion of the whole frame is made on the way.
 pub struct LetterboxResizer {
     resizer: fir::Resizer,
     scratch: fir::images::Image<'static>,
-    /// The square input, RGB bytes row-major, padding black.
-    pub square: Vec<u8>,
     size: u32,
 }
 
@@ -68,17 +73,32 @@ impl LetterboxResizer {
         LetterboxResizer {
             resizer: fir::Resizer::new(),
             scratch: fir::images::Image::new(1, 1, fir::PixelType::U8x3),
-            square: vec![0; (size * size * 3) as usize],
             size,
         }
     }
 
-    /// Fits `frame` into `self.square` and returns the geometry used.
-    pub fn run(&mut self, frame: &RgbImage) -> Result<Letterbox, PoseError> {
+    /// Fits `frame` into `out`, a `size x size x 3` RGB tensor (row-major,
+    /// NHWC without the batch), converting each byte with `convert` and
+    /// filling the border with `pad`; returns the geometry used.
+    pub fn run_into<T: Copy>(
+        &mut self,
+        frame: &RgbImage,
+        out: &mut [T],
+        pad: T,
+        convert: impl Fn(u8) -> T,
+    ) -> Result<Letterbox, PoseError> {
         let (w, h) = frame.dimensions();
         if w == 0 || h == 0 {
             return Err(PoseError::EmptyFrame);
         }
+        let side = self.size as usize;
+        let Some(out) = out.get_mut(..side * side * 3) else {
+            return Err(PoseError::Preprocess(format!(
+                "the input tensor holds {} values, a {side} x {side} RGB input needs {}",
+                out.len(),
+                side * side * 3
+            )));
+        };
         let lb = Letterbox::new(w, h, self.size);
         let (iw, ih) = lb.inner_size(w, h);
         if self.scratch.width() != iw || self.scratch.height() != ih {
@@ -89,15 +109,25 @@ impl LetterboxResizer {
         self.resizer
             .resize(frame, &mut self.scratch, &options)
             .map_err(|e| PoseError::Preprocess(e.to_string()))?;
-        self.square.fill(0);
-        let side = self.size as usize;
         let (px, py) = (lb.pad_x as usize, lb.pad_y as usize);
         let row_len = iw as usize * 3;
         let src = self.scratch.buffer();
-        for row in 0..ih as usize {
-            let dst_start = ((py + row) * side + px) * 3;
-            self.square[dst_start..dst_start + row_len]
-                .copy_from_slice(&src[row * row_len..(row + 1) * row_len]);
+        for (y, dst_row) in out.chunks_exact_mut(side * 3).enumerate() {
+            let picture_row = y
+                .checked_sub(py)
+                .filter(|&r| r < ih as usize)
+                .and_then(|r| src.get(r * row_len..(r + 1) * row_len));
+            let Some(src_row) = picture_row else {
+                dst_row.fill(pad);
+                continue;
+            };
+            let (left, rest) = dst_row.split_at_mut((px * 3).min(dst_row.len()));
+            left.fill(pad);
+            let (middle, right) = rest.split_at_mut(row_len.min(rest.len()));
+            for (d, &s) in middle.iter_mut().zip(src_row) {
+                *d = convert(s);
+            }
+            right.fill(pad);
         }
         Ok(lb)
     }
@@ -125,16 +155,40 @@ mod tests {
     fn wide_frame_is_padded_top_and_bottom() {
         let frame = RgbImage::from_pixel(400, 200, image::Rgb([255, 255, 255]));
         let mut r = LetterboxResizer::new(100);
-        let lb = r.run(&frame).unwrap();
+        let mut square = vec![7_u8; 100 * 100 * 3];
+        let lb = r.run_into(&frame, &mut square, 0, |v| v).unwrap();
         assert_eq!((lb.pad_x, lb.pad_y), (0.0, 25.0));
         // Row 10 is padding (black), row 50 is picture (white).
-        assert_eq!(r.square[(10 * 100 + 50) * 3], 0);
-        assert_eq!(r.square[(50 * 100 + 50) * 3], 255);
+        assert_eq!(square[(10 * 100 + 50) * 3], 0);
+        assert_eq!(square[(50 * 100 + 50) * 3], 255);
+        assert_eq!(square[(99 * 100 + 99) * 3 + 2], 0);
     }
 
     #[test]
-    fn empty_frame_is_an_error() {
+    fn tall_frame_is_padded_left_and_right_in_tensor_units() {
+        let frame = RgbImage::from_pixel(100, 400, image::Rgb([255, 0, 51]));
         let mut r = LetterboxResizer::new(64);
-        assert!(r.run(&RgbImage::new(0, 0)).is_err());
+        let mut input = vec![0.0_f32; 64 * 64 * 3];
+        let lb = r
+            .run_into(&frame, &mut input, -1.0, |v| f32::from(v) / 127.5 - 1.0)
+            .unwrap();
+        assert_eq!((lb.pad_x, lb.pad_y), (24.0, 0.0));
+        let at = |x: usize, y: usize, c: usize| input[(y * 64 + x) * 3 + c];
+        assert!((at(3, 30, 0) + 1.0).abs() < 1e-6, "left border");
+        assert!((at(60, 30, 0) + 1.0).abs() < 1e-6, "right border");
+        assert!((at(32, 30, 0) - 1.0).abs() < 1e-6, "red inside");
+        assert!((at(32, 30, 2) - (51.0 / 127.5 - 1.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn empty_frame_and_short_tensor_are_errors() {
+        let mut r = LetterboxResizer::new(64);
+        let mut input = vec![0_u8; 64 * 64 * 3];
+        assert!(
+            r.run_into(&RgbImage::new(0, 0), &mut input, 0, |v| v)
+                .is_err()
+        );
+        let frame = RgbImage::new(10, 10);
+        assert!(r.run_into(&frame, &mut input[..10], 0, |v| v).is_err());
     }
 }

@@ -120,16 +120,22 @@ pub trait PoseEstimator: Send {
     fn run_bare(&mut self) -> Result<(), PoseError>;
     /// Forgets anything carried over from earlier frames.
     fn reset(&mut self) {}
+    /// How many times a person detector has run since the estimator was
+    /// opened; trackers run it only when they lose the person, so this is
+    /// what separates tracking frames from expensive ones. 0 for models
+    /// without a separate detector.
+    fn detector_runs(&self) -> u64 {
+        0
+    }
 }
 
 /// The converted model files the named estimator opens (BlazePose needs its
 /// detector too), so they can be fetched ahead with progress shown.
 #[must_use]
 pub fn required_models(model: &str) -> Vec<&str> {
-    if model.starts_with("blazepose-") {
-        vec![blazepose::DETECTOR_MODEL, model]
-    } else {
-        vec![model]
+    match blazepose::landmark_graph(model) {
+        Some(graph) => vec![blazepose::DETECTOR_MODEL, graph],
+        None => vec![model],
     }
 }
 

@@ -118,10 +118,9 @@ impl PoseEstimator for MoveNet {
 
     fn estimate(&mut self, frame: &RgbImage) -> Result<Estimate, PoseError> {
         let t0 = Instant::now();
-        let lb = self.resizer.run(frame)?;
-        for (dst, src) in self.input.iter_mut().zip(&self.resizer.square) {
-            *dst = i32::from(*src);
-        }
+        let lb = self
+            .resizer
+            .run_into(frame, &mut self.input, 0, i32::from)?;
         let preprocess_ms = ms_since(t0);
         let t1 = Instant::now();
         let raw = self.run_raw()?;

@@ -125,9 +125,46 @@ pub fn convert_tfjs_with(
     model_name: &str,
     options: ConvertOptions,
 ) -> Result<Vec<u8>, ConvertError> {
-    let model = tfjs::parse(graph_json, read_shard)?;
+    convert_tfjs_outputs(graph_json, read_shard, model_name, options, &[])
+}
+
+/// [`convert_tfjs_with`], keeping only the named signature outputs (all of
+/// them when `outputs` is empty).
+///
+/// Every op only a dropped output needs is left out of the ONNX graph, so
+/// ONNX Runtime neither computes nor allocates it: BlazePose's segmentation
+/// mask is a whole decoder branch at 256 x 256 that the landmarks never read.
+pub fn convert_tfjs_outputs(
+    graph_json: &[u8],
+    read_shard: &mut dyn FnMut(&str) -> Result<Vec<u8>, ConvertError>,
+    model_name: &str,
+    options: ConvertOptions,
+    outputs: &[String],
+) -> Result<Vec<u8>, ConvertError> {
+    let mut model = tfjs::parse(graph_json, read_shard)?;
+    keep_outputs(&mut model, outputs)?;
     let proto = ops::convert(&model, model_name, options)?;
     Ok(prost::Message::encode_to_vec(&proto))
+}
+
+/// Drops every signature output not named in `outputs` (none when it is
+/// empty); a name the graph does not have is an error naming the ones it has.
+fn keep_outputs(model: &mut tfjs::TfjsModel, outputs: &[String]) -> Result<(), ConvertError> {
+    if outputs.is_empty() {
+        return Ok(());
+    }
+    if let Some(missing) = outputs
+        .iter()
+        .find(|name| !model.outputs.iter().any(|e| &&e.name == name))
+    {
+        let known: Vec<&str> = model.outputs.iter().map(|e| e.name.as_str()).collect();
+        return Err(ConvertError::Graph(format!(
+            "the graph has no output {missing:?}; its outputs are {}",
+            known.join(", ")
+        )));
+    }
+    model.outputs.retain(|e| outputs.contains(&e.name));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -398,6 +435,43 @@ pub(crate) mod tests {
         let b = convert_tfjs_with(&json, &mut read, "test", tf_layout).expect("convert");
         assert_eq!(a, b);
         assert_ne!(a, first);
+    }
+
+    #[test]
+    fn kept_outputs_drop_the_ops_only_others_need() {
+        let outputs = [("z_last", "Identity:0"), ("a_first", "Identity_1:0")];
+        let (json, bin) = tfjs_model(&small_model_nodes(), &small_model_weights(), &outputs);
+        let mut read = |_: &str| -> Result<Vec<u8>, ConvertError> { Ok(bin.clone()) };
+        let all = convert_tfjs(&json, &mut read, "test").expect("convert");
+        let keep = ["a_first".to_owned()];
+        let options = ConvertOptions::default();
+        let pruned =
+            convert_tfjs_outputs(&json, &mut read, "test", options, &keep).expect("convert");
+        let graph = |bytes: &[u8]| -> onnx::GraphProto {
+            let model: onnx::ModelProto = prost::Message::decode(bytes).expect("decode");
+            model.graph.expect("graph")
+        };
+        let (all, pruned_graph) = (graph(&all), graph(&pruned));
+        let names: Vec<&str> = pruned_graph
+            .output
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(names, ["a_first"]);
+        // conv2, add and the reshape feed only z_last: they are gone.
+        assert!(pruned_graph.node.len() < all.node.len());
+        assert!(pruned_graph.node.iter().all(|n| n.op_type != "Reshape"));
+        // What is kept computes what it did.
+        let x = ArrayD::from_shape_vec(vec![1, 2, 2, 1], vec![1.0, 2.0, 3.0, 4.0]).expect("shape");
+        let out = run(&pruned, vec![("x", Input::F32(x))]);
+        assert_close(out["a_first"].f32().1, &[6.0, 6.0, 6.0, 4.5]);
+        assert!(!out.contains_key("z_last"));
+
+        let unknown = ["mask".to_owned()];
+        let err = convert_tfjs_outputs(&json, &mut read, "test", options, &unknown)
+            .expect_err("no such output");
+        let text = err.to_string();
+        assert!(text.contains("mask") && text.contains("a_first"), "{text}");
     }
 
     #[test]
