@@ -593,6 +593,17 @@ mod tests {
         ("elbow", [400.0, 360.0]),
     ];
 
+    /// Kneeling upright, arms hanging, side view.
+    const KNEELING: [(&str, [f32; 2]); 7] = [
+        ("shoulder", [200.0, 100.0]),
+        ("hip", [200.0, 300.0]),
+        ("knee", [200.0, 420.0]),
+        ("ankle", [80.0, 420.0]),
+        ("wrist", [210.0, 290.0]),
+        ("ear", [205.0, 60.0]),
+        ("nose", [230.0, 65.0]),
+    ];
+
     #[test]
     fn a_tabletop_is_all_fours() {
         assert_eq!(best(&TABLETOP), Family::AllFours);
@@ -601,16 +612,7 @@ mod tests {
 
     #[test]
     fn kneeling_upright_is_not_all_fours() {
-        let kneeling = [
-            ("shoulder", [200.0, 100.0]),
-            ("hip", [200.0, 300.0]),
-            ("knee", [200.0, 420.0]),
-            ("ankle", [80.0, 420.0]),
-            ("wrist", [210.0, 290.0]),
-            ("ear", [205.0, 60.0]),
-            ("nose", [230.0, 65.0]),
-        ];
-        let r = read(&person(&kneeling));
+        let r = read(&person(&KNEELING));
         assert_eq!(r.best().0, Family::Kneeling);
         assert!(r.matches(Position::AllFours) < EXIT_SCORE);
     }
@@ -721,21 +723,12 @@ mod tests {
 
     #[test]
     fn guidance_names_the_position_it_sees() {
-        let kneeling = [
-            ("shoulder", [200.0, 100.0]),
-            ("hip", [200.0, 300.0]),
-            ("knee", [200.0, 420.0]),
-            ("ankle", [80.0, 420.0]),
-            ("wrist", [210.0, 290.0]),
-            ("ear", [205.0, 60.0]),
-            ("nose", [230.0, 65.0]),
-        ];
         let mut tracker = PositionTracker::default();
         for i in 0..30 {
             tracker.step(
                 f64::from(i) / 30.0,
                 Position::AllFours,
-                Some(read(&person(&kneeling))),
+                Some(read(&person(&KNEELING))),
             );
         }
         assert_eq!(
