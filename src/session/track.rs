@@ -3,8 +3,19 @@
 
 use crate::pose::PoseFrame;
 use serde_json::Value;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 use std::path::Path;
+
+/// Longest line read, in bytes: a frame with several people is a few
+/// kilobytes; a longer line is refused before it fills the memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Latest frame time accepted, seconds (about 11 days): later times are not
+/// from a recording and would make every duration absurd.
+pub const MAX_T_S: f64 = 1e6;
+
+/// A jump in time longer than this between frames is noted, seconds.
+pub const NOTED_GAP_S: f64 = 60.0;
 
 /// A track that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -56,25 +67,54 @@ pub fn read_track(path: &Path) -> Result<Track, TrackError> {
 
 /// Parses a track. Blank lines are ignored; NaN/Infinity coordinates (or `null`) make
 /// that joint unseen; a frame whose time goes backwards (or repeats) is skipped with a note.
-pub fn parse_track(reader: impl BufRead, file: &str) -> Result<Track, TrackError> {
+///
+/// A file that breaks off (a truncated `.gz`) keeps the frames read before
+/// the break, with a note; a line over [`MAX_LINE_BYTES`], a time over
+/// [`MAX_T_S`] and a non-finite time are errors naming the line.
+pub fn parse_track(mut reader: impl BufRead, file: &str) -> Result<Track, TrackError> {
     let mut track = Track::default();
     let mut last_t: Option<f64> = None;
     let mut missing_t = false;
-    for (i, line) in reader.lines().enumerate() {
-        let line_no = i + 1;
-        let line = line.map_err(|source| TrackError::Io {
-            file: file.to_owned(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    let mut bytes = Vec::new();
+    for line_no in 1.. {
+        bytes.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut bytes);
         let bad = |message: String| TrackError::BadLine {
             file: file.to_owned(),
             line: line_no,
             message,
         };
-        let cleaned = replace_non_finite(&line);
+        match read {
+            Ok(0) => break,
+            Ok(n) if n > MAX_LINE_BYTES => {
+                return Err(bad(format!(
+                    "the line is longer than {} KB",
+                    MAX_LINE_BYTES / 1024
+                )));
+            }
+            Ok(_) => {}
+            Err(source) if track.frames.is_empty() => {
+                return Err(TrackError::Io {
+                    file: file.to_owned(),
+                    source,
+                });
+            }
+            Err(e) => {
+                track.notes.push(format!(
+                    "{file}:{line_no}: the file breaks off here ({e}); the frames before it are used"
+                ));
+                break;
+            }
+        }
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            return Err(bad("not UTF-8 text".to_owned()));
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cleaned = replace_non_finite(line);
         let mut value: Value = serde_json::from_str(&cleaned).map_err(|e| bad(e.to_string()))?;
         let unseen = mark_unseen(&mut value);
         let mut frame: PoseFrame = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
@@ -85,13 +125,27 @@ pub fn parse_track(reader: impl BufRead, file: &str) -> Result<Track, TrackError
             (Some(t), _) if !t.is_finite() => {
                 return Err(bad("`t` is not a finite number".to_owned()));
             }
+            (Some(t), _) if t.abs() > MAX_T_S => {
+                return Err(bad(format!(
+                    "`t` is {t:.3e} s; times over {MAX_T_S:.0} s are not from a recording"
+                )));
+            }
             (Some(t), Some(prev)) if t <= prev => {
                 track.notes.push(format!(
                     "{file}:{line_no}: time {t} s does not follow {prev} s; frame skipped"
                 ));
                 continue;
             }
-            (Some(t), _) => last_t = Some(t),
+            (Some(t), prev) => {
+                if let Some(prev) = prev
+                    && t - prev > NOTED_GAP_S
+                {
+                    track.notes.push(format!(
+                        "{file}:{line_no}: time jumps from {prev:.1} s to {t:.1} s with no frames between"
+                    ));
+                }
+                last_t = Some(t);
+            }
             (None, _) => missing_t = true,
         }
         track.frames.push(frame);
@@ -227,6 +281,67 @@ mod tests {
         let k = track.frames[1].people[0].keypoints[0];
         assert!(k.x.is_nan() && k.score == 0.0);
         assert!(track.notes[0].contains("t.jsonl:3"), "{:?}", track.notes);
+    }
+
+    /// Regression (issue 15): a truncated `.gz` track threw away every frame
+    /// read so far, and a track with an enormous time gap was accepted
+    /// without a note (one printed a 300-digit duration).
+    #[test]
+    fn truncated_gz_keeps_its_frames_and_time_jumps_are_noted() {
+        use std::io::Write as _;
+        let text: String = (0..400)
+            .map(|i| line(&format!("{:.1}", f64::from(i) * 0.1), "1.0") + "\n")
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        let bytes = gz.finish().unwrap();
+        let cut = &bytes[..bytes.len() / 2];
+        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(cut));
+        let track = parse_track(reader, "t.jsonl.gz").unwrap();
+        assert!(!track.frames.is_empty() && track.frames.len() < 400);
+        assert!(
+            track.notes.iter().any(|n| n.contains("breaks off")),
+            "{:?}",
+            track.notes
+        );
+
+        let jump = [
+            line("0.0", "1.0"),
+            line("0.1", "1.0"),
+            line("604800.1", "1.0"),
+        ]
+        .join("\n");
+        let track = parse_track(jump.as_bytes(), "j.jsonl").unwrap();
+        assert!(
+            track
+                .notes
+                .iter()
+                .any(|n| n.starts_with("j.jsonl:3:") && n.contains("jumps")),
+            "{:?}",
+            track.notes
+        );
+        let absurd = [line("0.0", "1.0"), line("1e300", "1.0")].join("\n");
+        let err = parse_track(absurd.as_bytes(), "a.jsonl")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("a.jsonl:2:"), "{err}");
+    }
+
+    // Fuzzing: pose tracks are outside data; any bytes give a value.
+    proptest::proptest! {
+        #[test]
+        fn any_track_bytes_parse_without_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            junk in "\\PC{0,200}",
+        ) {
+            let _ = parse_track(&bytes[..], "fuzz.jsonl");
+            let mixed = format!("{}\n{junk}\n{}", line("0.0", "1.0"), line("0.1", "NaN"));
+            if let Ok(track) = parse_track(mixed.as_bytes(), "fuzz.jsonl") {
+                for f in &track.frames {
+                    proptest::prop_assert!(f.t.is_none_or(|t| t.abs() <= MAX_T_S));
+                }
+            }
+        }
     }
 
     #[test]
