@@ -45,7 +45,7 @@ fn targets_are_met() {
 /// 3D world points instead of pixels: (rule, still catches every fault, why).
 /// "Noise-free" figures come from the same set with the world noise turned
 /// off, which separates the frame's geometry from the measured noise.
-const KNOWN_MISSES_3D: [(&str, bool, &str); 6] = [
+const KNOWN_MISSES_3D: [(&str, bool, &str); 7] = [
     (
         "quadruped-rotation/knees-still",
         false,
@@ -85,6 +85,13 @@ const KNOWN_MISSES_3D: [(&str, bool, &str); 6] = [
         "cat-cow/push-floor-away",
         true,
         "both faults caught, no false warning, 333 ms median delay against 300 ms",
+    ),
+    (
+        "laying-arm-extensions/ribs-not-flaring",
+        false,
+        "0 of 2 faults caught since setup takes a still stretch that ends in movement as \
+         the baseline (the seated real clip starts moving at 0.8 s); not yet traced which \
+         baseline these tracks get",
     ),
 ];
 

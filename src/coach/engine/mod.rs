@@ -45,6 +45,9 @@ pub const SETTLE_S: f64 = 1.0;
 /// enough for the baseline (15 frames at 30 fps): people often start
 /// within a second of getting into position.
 pub const MIN_SETTLE_S: f64 = 0.5;
+/// Movement after such a stretch must go on this long (the points moving on
+/// from where they were) to be the exercise starting, not a glitch.
+pub const CONFIRM_S: f64 = 0.4;
 /// "Still" during setup: every required point within this many torso lengths.
 pub const SETTLE_TOLERANCE_TORSO: f32 = 0.1;
 /// Losing the person for longer than this sends the coach back to setup.

@@ -5,7 +5,7 @@ use super::feedback::{Event, Phase};
 use super::form::form_signal;
 use super::progress::SideProgress;
 use super::warning::Warning;
-use super::{Coach, MIN_SETTLE_S, SETTLE_S, SETTLE_TOLERANCE_TORSO, joints_of};
+use super::{CONFIRM_S, Coach, MIN_SETTLE_S, SETTLE_S, SETTLE_TOLERANCE_TORSO, joints_of};
 use crate::coach::exercise::{DEFAULT_MIN_SCORE, RuleKind, Signal, Space, View};
 use crate::coach::geometry::{Body, Measure, PointRef, Vec3};
 use crate::coach::rules::Prepared;
@@ -160,7 +160,7 @@ impl Coach {
         // People often start moving within a second of getting into
         // position: a still stretch of at least MIN_SETTLE_S that ends in
         // movement is kept, and becomes the baseline if the movement goes on
-        // for MIN_SETTLE_S without a new still stretch taking over.
+        // (the points keep moving) for CONFIRM_S.
         let held_s = self
             .setup
             .window_start
@@ -173,18 +173,17 @@ impl Coach {
         if moved || in_position {
             self.setup.restart(t, anchors);
         }
-        let still_again = self
-            .setup
-            .window_start
-            .is_some_and(|s| t - s >= MIN_SETTLE_S);
         if let Some((kept, cut)) = self.setup.candidate.take() {
-            if t - cut >= MIN_SETTLE_S && !still_again && !in_position {
+            // Still again since the cut: it was a shuffle (or a glitch),
+            // and the new still stretch will make the baseline instead.
+            let still_again = self.setup.window_start.is_some_and(|s| s <= cut);
+            if t - cut >= CONFIRM_S && !still_again && !in_position {
                 let near = kept.near();
                 let baseline = kept.mean(body.is_3d, self.mid_fallback);
                 self.finish_setup_with(&baseline, near, torso, t, events);
                 return 1.0;
             }
-            if !still_again {
+            if t - cut < CONFIRM_S {
                 self.setup.candidate = Some((kept, cut));
             }
         }
