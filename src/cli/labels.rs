@@ -47,6 +47,8 @@ impl Poses<'_> {
         let Some(est) = self.estimator.as_mut() else {
             anyhow::bail!("no pose model");
         };
+        // A clip is a new video: nothing tracked in the last one carries over.
+        est.reset();
         let frames = pose_video(est.as_mut(), &self.base.join(clip))?;
         if let Some(p) = &cache {
             write_track(p, &frames)?;
