@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Side;
 use super::exercise::Position;
+use super::geometry::{mid, norm, sub};
 use crate::pose::{Joint, Person};
 
 /// Joints below this score do not take part.
@@ -129,18 +130,11 @@ impl Reading {
     /// How well the body matches an exercise's start position.
     #[must_use]
     pub fn matches(&self, position: Position) -> f32 {
-        let s = |f| self.score(f);
-        match position {
-            Position::AllFours => s(Family::AllFours),
-            Position::Kneeling => s(Family::Kneeling),
-            Position::Sitting => s(Family::Sitting),
-            Position::Standing => s(Family::Standing),
-            Position::StandingOrSitting => s(Family::Standing).max(s(Family::Sitting)),
-            Position::SideLying => s(Family::SideLying),
-            Position::Supine => s(Family::Supine),
-            Position::Prone => s(Family::Prone),
-            Position::Any => 1.0,
+        let allowed = families(position);
+        if allowed.is_empty() {
+            return 1.0;
         }
+        allowed.iter().map(|f| self.score(*f)).fold(0.0, f32::max)
     }
 }
 
@@ -182,11 +176,7 @@ impl Points<'_> {
 
     fn mid(&self, l: Joint) -> Option<[f32; 3]> {
         match (self.get(l), self.get(l.mirrored())) {
-            (Some(a), Some(b)) => Some([
-                f32::midpoint(a[0], b[0]),
-                f32::midpoint(a[1], b[1]),
-                f32::midpoint(a[2], b[2]),
-            ]),
+            (Some(a), Some(b)) => Some(mid(a, b)),
             (a, b) => a.or(b),
         }
     }
@@ -204,7 +194,7 @@ fn elevation(from: [f32; 3], to: [f32; 3]) -> Option<f32> {
 }
 
 fn length(a: [f32; 3], b: [f32; 3]) -> f32 {
-    (a[0] - b[0]).hypot(a[1] - b[1]).hypot(a[2] - b[2])
+    norm(sub(a, b))
 }
 
 /// 0 at `zero`, 1 at `one`, linear between (either order).
@@ -363,7 +353,7 @@ pub fn read(person: &Person) -> Reading {
         (u, hs) => u.or(hs.map(|(h, s)| h * s)),
     };
     let sitting = t(seat) * t(thighs_flat);
-    let lying_base = t(lying) * (1.0 - knees_down_or_zero(knees_down));
+    let lying_base = t(lying) * (1.0 - knees_down.unwrap_or(0.0));
     let face_up = face.map(|e| ramp(e, -10.0, 25.0));
     // On one side the top arm rests on the floor in front, below its
     // shoulder: that is not leaning on the hands.
@@ -403,10 +393,6 @@ fn head_over_shoulders(img: &Points<'_>) -> bool {
     let span = length(ls, rs);
     let mid_y = f32::midpoint(ls[1], rs[1]);
     span > f32::EPSILON && mid_y - nose[1] > 0.3 * span
-}
-
-fn knees_down_or_zero(k: Option<f32>) -> f32 {
-    k.unwrap_or(0.0)
 }
 
 /// 0 when the shoulder line crosses the picture, 1 when it points at the camera.
