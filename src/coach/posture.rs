@@ -229,6 +229,41 @@ fn per_side(f: impl Fn(Joint, Joint) -> Option<f32>, a: Joint, b: Joint) -> [Opt
 
 /// Reads one frame's body.
 #[must_use]
+pub fn read(person: &Person) -> Reading {
+    let world = person.world.as_ref().is_some_and(|w| !w.is_empty());
+    let img = Points {
+        person,
+        world: false,
+    };
+    let torso = img
+        .mid(Joint::LeftHip)
+        .zip(img.mid(Joint::LeftShoulder))
+        .map(|(h, s)| length(h, s));
+    let side = side_on(person, world, torso);
+    let image_scores = scores_in(person, false, world);
+    let scores = if world {
+        // Side-on, the picture is the body's own plane: the directions of
+        // thighs, shins and arms are read there without BlazePose's depth
+        // guess, which lags and shortens a limb swinging in that plane (a
+        // bird-dog leg read half-lifted while it is straight back). Facing
+        // the camera, depth is the very axis the limbs move in, and only the
+        // world points have it.
+        let world_scores = scores_in(person, true, true);
+        let k = side.map_or(0.0, |s| ramp(s, 0.5, 0.8));
+        std::array::from_fn(|i| world_scores[i] + k * (image_scores[i] - world_scores[i]))
+    } else {
+        image_scores
+    };
+    Reading {
+        scores,
+        side_on: side,
+        near: near_side(person, world),
+    }
+}
+
+/// Each family's score with the body's points taken in one space; whether
+/// one side sits above the other (lying on one side) is a matter of depth
+/// in a side view, so it is read in world points whenever there are some.
 // One soft condition after another, each named for what it says about the
 // body: split up, the conditions would lose sight of each other.
 #[allow(
@@ -236,9 +271,12 @@ fn per_side(f: impl Fn(Joint, Joint) -> Option<f32>, a: Joint, b: Joint) -> [Opt
     clippy::too_many_lines,
     clippy::many_single_char_names
 )]
-pub fn read(person: &Person) -> Reading {
-    let world = person.world.as_ref().is_some_and(|w| !w.is_empty());
+fn scores_in(person: &Person, world: bool, stack_in_world: bool) -> [f32; 7] {
     let p = Points { person, world };
+    let across = Points {
+        person,
+        world: stack_in_world,
+    };
     let img = Points {
         person,
         world: false,
@@ -320,9 +358,13 @@ pub fn read(person: &Person) -> Reading {
     // A pair one above the other by a good part of its width (about 0.8
     // torso lengths for the shoulders): a hair's breadth apart in the
     // picture, as a far shoulder right behind the near one is, says nothing.
+    let across_torso = across
+        .mid(Joint::LeftHip)
+        .zip(across.mid(Joint::LeftShoulder))
+        .map(|(h, s)| length(h, s));
     let stack = |l: Joint| {
-        let (a, b) = p.get(l).zip(p.get(l.mirrored()))?;
-        let torso = body_torso.filter(|t| *t > f32::EPSILON)?;
+        let (a, b) = across.get(l).zip(across.get(l.mirrored()))?;
+        let torso = across_torso.filter(|t| *t > f32::EPSILON)?;
         let e = elevation(a, b)?;
         Some(ramp(e.abs(), 35.0, 60.0) * ramp((a[1] - b[1]).abs() / torso, 0.15, 0.3))
     };
@@ -363,7 +405,7 @@ pub fn read(person: &Person) -> Reading {
     let supine = flat_lying * t(face_up);
     let prone = flat_lying * t(face_up.map(|u| 1.0 - u));
 
-    let scores = if trunk.is_some() {
+    if trunk.is_some() {
         [
             all_fours, kneeling, sitting, standing, supine, prone, side_lying,
         ]
@@ -373,11 +415,6 @@ pub fn read(person: &Person) -> Reading {
         [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0]
     } else {
         [0.0; 7]
-    };
-    Reading {
-        scores,
-        side_on: side_on(person, world, torso),
-        near: near_side(person, world),
     }
 }
 
@@ -632,6 +669,67 @@ mod tests {
             }
         }
         assert!(read(&p).matches(Position::AllFours) < EXIT_SCORE);
+    }
+
+    /// `image` in pixels, with world points (metres, hip-centred) made
+    /// from `world` pixels at 200 px to 0.5 m, the left side `near_z`
+    /// metres nearer the camera than the right.
+    fn with_world(image: &[(&str, [f32; 2])], world: &[(&str, [f32; 2])], near_z: f32) -> Person {
+        let mut p = person(image);
+        let w = person(world);
+        p.world = Some(
+            w.keypoints
+                .iter()
+                .map(|k| {
+                    let left = k.joint.name().starts_with("left");
+                    crate::pose::WorldPoint {
+                        joint: k.joint,
+                        x: (k.x - 200.0) / 400.0,
+                        y: (k.y - 300.0) / 400.0,
+                        z: if left { -near_z / 2.0 } else { near_z / 2.0 },
+                    }
+                })
+                .collect(),
+        );
+        p
+    }
+
+    /// Side-on, the picture is trusted for the limbs' directions: a leg
+    /// stretched back in the picture is a reach, even while the world
+    /// points' depth guess still has its knee planted.
+    #[test]
+    fn side_on_the_picture_decides_a_lifted_leg() {
+        let mut reach = TABLETOP.to_vec();
+        reach[2] = ("knee", [80.0, 305.0]);
+        reach[3] = ("ankle", [-20.0, 300.0]);
+        let p = with_world(&reach, &TABLETOP, 0.3);
+        assert!(read(&p).side_on.is_some_and(|s| s > 0.8));
+        assert!(read(&p).matches(Position::AllFours) < EXIT_SCORE);
+        let p = with_world(&TABLETOP, &TABLETOP, 0.3);
+        assert!(read(&p).matches(Position::AllFours) > ENTER_SCORE);
+    }
+
+    /// Lying on the back seen from the side by a camera above the floor:
+    /// the far shoulder shows above the near one in the picture, yet only
+    /// depth separates them, and the world points say so.
+    #[test]
+    fn a_side_view_from_above_is_not_lying_on_one_side() {
+        let supine = [
+            ("shoulder", [400.0, 400.0]),
+            ("hip", [200.0, 405.0]),
+            ("knee", [280.0, 320.0]),
+            ("ankle", [330.0, 410.0]),
+            ("wrist", [300.0, 410.0]),
+            ("ear", [460.0, 395.0]),
+            ("nose", [475.0, 370.0]),
+        ];
+        let mut p = with_world(&supine, &supine, 0.35);
+        for k in &mut p.keypoints {
+            if matches!(k.joint, Joint::RightShoulder | Joint::RightHip) {
+                k.y -= 60.0; // 0.3 torso higher in the picture
+            }
+        }
+        assert_eq!(read(&p).best().0, Family::Supine);
     }
 
     #[test]
