@@ -48,6 +48,15 @@ pub const MIN_SETTLE_S: f64 = 0.5;
 /// Movement after such a stretch must go on this long (the points moving on
 /// from where they were) to be the exercise starting, not a glitch.
 pub const CONFIRM_S: f64 = 0.4;
+/// After the baseline is taken, the average keeps taking in frames while the
+/// person stays still, up to this long in all: a baseline from a second of
+/// frames carries a second's worth of keypoint noise, and measures of the
+/// head in world points (a few centimetres across) feel it.
+pub const MAX_BASELINE_S: f64 = 3.0;
+/// While the baseline goes on averaging, every point of every rule must stay
+/// within this many torso lengths of where it was when coaching began: half
+/// the setup's tolerance, so the first tenths of a rep are not averaged in.
+pub const REFINE_TOLERANCE_TORSO: f32 = 0.05;
 /// "Still" during setup: every required point within this many torso lengths.
 pub const SETTLE_TOLERANCE_TORSO: f32 = 0.1;
 /// Losing the person for longer than this sends the coach back to setup.
@@ -204,6 +213,11 @@ impl Coach {
             setup_progress = 0.0;
         }
 
+        if self.phase != Phase::Setup
+            && let (Some(b), true) = (&body, in_start)
+        {
+            self.refine_baseline(b, t);
+        }
         let (statuses, hold) =
             self.run_rules(body.as_ref(), t, dt, observable, in_start, &mut events);
 
@@ -352,6 +366,7 @@ impl Coach {
         self.phase = Phase::Setup;
         self.setup.window_start = None;
         self.setup.candidate = None;
+        self.setup.refining = None;
         events.push(Event::Phase {
             t_s: t,
             phase: Phase::Setup,

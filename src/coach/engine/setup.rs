@@ -5,7 +5,10 @@ use super::feedback::{Event, Phase};
 use super::form::form_signal;
 use super::progress::SideProgress;
 use super::warning::Warning;
-use super::{CONFIRM_S, Coach, MIN_SETTLE_S, SETTLE_S, SETTLE_TOLERANCE_TORSO, joints_of};
+use super::{
+    CONFIRM_S, Coach, MAX_BASELINE_S, MIN_SETTLE_S, REFINE_TOLERANCE_TORSO, SETTLE_S,
+    SETTLE_TOLERANCE_TORSO, joints_of,
+};
 use crate::coach::exercise::{DEFAULT_MIN_SCORE, RuleKind, Signal, Space, View};
 use crate::coach::geometry::{Body, Measure, PointRef, Vec3};
 use crate::coach::rules::Prepared;
@@ -26,6 +29,10 @@ pub(super) struct SetupState {
     /// baseline if the movement goes on (the exercise has begun) rather
     /// than settling into a new still stretch (a shuffle into place).
     pub(super) candidate: Option<(Box<SetupState>, f64)>,
+    /// Coaching has begun from this window's average and the person has not
+    /// moved since: each still frame still goes into the average. Holds
+    /// where every point of every rule was when coaching began.
+    pub(super) refining: Option<Vec<Vec3>>,
 }
 
 /// Per joint: summed position, summed score, and how many frames saw it.
@@ -76,6 +83,7 @@ impl SetupState {
             near_votes: [0; 2],
             last_t: 0.0,
             candidate: None,
+            refining: None,
         }
     }
     pub(super) fn restart(&mut self, t: f64, anchors: Vec<Vec3>) {
@@ -137,17 +145,8 @@ impl Coach {
         // the baseline, are still: people settle their body, then start
         // moving head and arms at once, and the position itself is already
         // recognised from the body's geometry.
-        let anchors: Vec<Vec3> = self
-            .settle_points()
-            .iter()
-            .filter_map(|p| body.locate(*p, DEFAULT_MIN_SCORE).ok())
-            .collect();
-        let moved = self.setup.window_start.is_none()
-            || self.setup.anchors.len() != anchors.len()
-            || anchors.iter().zip(&self.setup.anchors).any(|(a, b)| {
-                crate::coach::geometry::norm(crate::coach::geometry::sub(*a, *b))
-                    > SETTLE_TOLERANCE_TORSO * torso
-            });
+        let anchors = self.anchors(body);
+        let moved = self.moved(&anchors, torso);
         // Not settled while already in position (absolute thresholds), e.g. arms still up.
         let in_position = self.progress.iter().any(|p| {
             p.progress.signal.as_ref().is_some_and(|s| {
@@ -192,17 +191,75 @@ impl Coach {
         let start = self.setup.window_start.unwrap_or(t);
         let progress = ((t - start) / SETTLE_S).clamp(0.0, 1.0) as f32;
         if t - start >= SETTLE_S && !in_position {
-            self.finish_setup(body.is_3d, torso, t, events);
+            self.finish_setup(body, torso, t, events);
             return 1.0;
         }
         progress
     }
 
+    /// Where the settle points are in this frame.
+    fn anchors(&self, body: &Body) -> Vec<Vec3> {
+        locate_all(&self.settle_points(), body)
+    }
+
+    /// Whether `anchors` left the still window's (or there is none).
+    fn moved(&self, anchors: &[Vec3], torso: f32) -> bool {
+        self.setup.window_start.is_none()
+            || apart(anchors, &self.setup.anchors, SETTLE_TOLERANCE_TORSO * torso)
+    }
+
+    /// Where every point of every rule is in this frame: the exercise's own
+    /// movement too, which must end the baseline's averaging. Frame pixels
+    /// when there are some: BlazePose's depth guess wanders on a body at
+    /// rest, the picture much less.
+    fn all_anchors(&self, body: &Body) -> Vec<Vec3> {
+        let mut points = self.settle_points();
+        for rule in &self.exercise.rules {
+            for p in rule.kind.points() {
+                if !points.contains(&p) {
+                    points.push(p);
+                }
+            }
+        }
+        locate_all(&points, body.image().unwrap_or(body))
+    }
+
+    /// While coaching, adds a frame to the baseline as long as the person has
+    /// not moved from the still window it came from (up to
+    /// [`MAX_BASELINE_S`]); the first movement ends it for good.
+    pub(super) fn refine_baseline(&mut self, body: &Body, t: f64) {
+        let Some(start) = &self.setup.refining else {
+            return;
+        };
+        let too_long = self
+            .setup
+            .window_start
+            .is_none_or(|s| t - s > MAX_BASELINE_S);
+        let seen = body.image().unwrap_or(body);
+        let torso = seen.torso_len(DEFAULT_MIN_SCORE).unwrap_or(0.0);
+        if too_long
+            || apart(
+                &self.all_anchors(body),
+                start,
+                REFINE_TOLERANCE_TORSO * torso,
+            )
+        {
+            self.setup.refining = None;
+            return;
+        }
+        self.setup.add(body, self.start.last.and_then(|r| r.near));
+        self.setup.last_t = t;
+        let baseline = self.setup.mean(body.is_3d, self.mid_fallback);
+        self.prepare_rules(&baseline, self.torso_len);
+    }
+
     /// Takes the baseline from the still window and starts coaching.
-    fn finish_setup(&mut self, is_3d: bool, torso: f32, t: f64, events: &mut Vec<Event>) {
+    fn finish_setup(&mut self, body: &Body, torso: f32, t: f64, events: &mut Vec<Event>) {
         let near = self.setup.near();
-        let baseline = self.setup.mean(is_3d, self.mid_fallback);
+        let baseline = self.setup.mean(body.is_3d, self.mid_fallback);
         self.finish_setup_with(&baseline, near, torso, t, events);
+        // Still now: the average goes on until anything moves.
+        self.setup.refining = Some(self.all_anchors(body));
     }
 
     /// Starts coaching from `baseline`.
@@ -216,6 +273,7 @@ impl Coach {
     ) {
         {
             self.setup.candidate = None;
+            self.setup.refining = None;
             // Side-on, the far limbs hide behind the near ones: rules that
             // name both sides are judged on the side the camera sees.
             self.near = match self.exercise.view {
@@ -255,7 +313,22 @@ impl Coach {
 
     pub(super) fn capture_baseline(&mut self, baseline: &Body, fallback_torso: f32) {
         self.torso_len = baseline.torso_len(0.0).unwrap_or(fallback_torso);
-        let torso = self.torso_len;
+        self.prepare_rules(baseline, self.torso_len);
+        for f in &mut self.form {
+            f.history = [Vec::new(), Vec::new()];
+            f.warning = Warning::default();
+        }
+        for p in &mut self.progress {
+            for i in 0..p.sides.len() {
+                p.sides[i] = SideProgress::default();
+                p.excursions[i].reset();
+            }
+        }
+    }
+
+    /// Fixes every rule's references from `baseline`, leaving what the
+    /// rules have seen since (warnings, reps under way) as it is.
+    fn prepare_rules(&mut self, baseline: &Body, torso: f32) {
         for f in &mut self.form {
             let rule = &self.exercise.rules[f.index];
             let mut signal = form_signal(&rule.kind);
@@ -292,8 +365,6 @@ impl Coach {
                 prepared.push(prepare(&signal.mirrored()));
             }
             f.prepared = prepared;
-            f.history = [Vec::new(), Vec::new()];
-            f.warning = Warning::default();
         }
         for p in &mut self.progress {
             let rule = &self.exercise.rules[p.index];
@@ -314,9 +385,23 @@ impl Coach {
                 let mirror = i == 1;
                 p.signals[i] = p.progress.signal.as_ref().map(|s| prepare(s, mirror));
                 p.gates[i] = p.progress.gate.as_ref().map(|(s, _)| prepare(s, mirror));
-                p.sides[i] = SideProgress::default();
-                p.excursions[i].reset();
             }
         }
     }
+}
+
+fn locate_all(points: &[PointRef], body: &Body) -> Vec<Vec3> {
+    points
+        .iter()
+        .filter_map(|p| body.locate(*p, DEFAULT_MIN_SCORE).ok())
+        .collect()
+}
+
+/// Whether two sets of the same points differ (a point seen in one and not
+/// the other, or any point further than `tolerance`).
+fn apart(a: &[Vec3], b: &[Vec3], tolerance: f32) -> bool {
+    a.len() != b.len()
+        || a.iter().zip(b).any(|(a, b)| {
+            crate::coach::geometry::norm(crate::coach::geometry::sub(*a, *b)) > tolerance
+        })
 }

@@ -366,3 +366,41 @@ fn kneeling_upright_is_guided_onto_hands_and_knees_not_judged() {
         Some("You're kneeling: come onto your hands and knees.")
     );
 }
+
+/// The baseline is where the person rests, not where they first paused:
+/// hips that settle back a little within the still start (less than the
+/// stillness tolerance) do not make a small later shift look like a fault.
+#[test]
+fn the_baseline_keeps_averaging_while_the_person_stays_still() {
+    let ex = exercise("thread-the-needle");
+    let fb = run(&ex, 6.0, |t| {
+        let mut p = all_fours();
+        let dx = if t < 1.0 {
+            16.0 // inside the settle tolerance (0.1 torso, 18 px)
+        } else if t < 4.0 {
+            0.0
+        } else {
+            -13.0 // 0.16 torso from the first second, 0.10 from the rest
+        };
+        shift(&mut p, &HIPS, dx, 0.0);
+        (p, vec![])
+    });
+    let w = warnings(&fb);
+    assert!(w.is_empty(), "{w:?}");
+
+    // A real shift after the still start still warns.
+    let fb = run(&ex, 6.0, |t| {
+        let mut p = all_fours();
+        let dx = if t < 1.0 {
+            16.0
+        } else if t < 4.0 {
+            0.0
+        } else {
+            -40.0
+        };
+        shift(&mut p, &HIPS, dx, 0.0);
+        (p, vec![])
+    });
+    let w = warnings(&fb);
+    assert_eq!(w.first().map(|w| w.0.as_str()), Some("hips-still"), "{w:?}");
+}
