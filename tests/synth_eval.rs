@@ -45,7 +45,7 @@ fn targets_are_met() {
 /// 3D world points instead of pixels: (rule, still catches every fault, why).
 /// "Noise-free" figures come from the same set with the world noise turned
 /// off, which separates the frame's geometry from the measured noise.
-const KNOWN_MISSES_3D: [(&str, bool, &str); 3] = [
+const KNOWN_MISSES_3D: [(&str, bool, &str); 2] = [
     (
         "quadruped-rotation/knees-still",
         false,
@@ -58,15 +58,6 @@ const KNOWN_MISSES_3D: [(&str, bool, &str); 3] = [
         "ear-to-ear roll from baseline: noise-free already over 400 ms median delay; with the \
          ears' measured depth noise (9.5 mm jitter, 12 mm drift, far ear hidden at 45 degrees \
          so 1.8 times that) 2.5 false warnings/min and 500 ms",
-    ),
-    (
-        "laying-arm-extensions/ribs-not-flaring",
-        false,
-        "0 of 2 faults caught: on the faulty track setup never finds 1 s of stillness \
-         until 28 s, because the far wrist's world depth wanders 9 cm (0.2 torso) about \
-         its mean on a body at rest and the stillness tolerance is 0.1 torso; judging \
-         stillness in pixels or on the near side fixed it but moved other rules' \
-         baselines enough to break four of them",
     ),
 ];
 

@@ -10,7 +10,7 @@ use super::{
     SETTLE_TOLERANCE_TORSO, joints_of,
 };
 use crate::coach::exercise::{DEFAULT_MIN_SCORE, RuleKind, Signal, Space, View};
-use crate::coach::geometry::{Body, Measure, PointRef, Vec3};
+use crate::coach::geometry::{Body, Measure, PointRef, Vec3, joint_side};
 use crate::coach::rules::Prepared;
 
 #[derive(Debug, Clone)]
@@ -296,12 +296,32 @@ impl Coach {
     /// The points that must hold still before the baseline is taken: the
     /// trunk and the points of the form rules measured against the baseline
     /// (not those of reps and holds, which are the exercise's movement).
+    /// A joint of a pair stands in as the pair's midpoint (the body settling
+    /// moves both, while a far joint's guessed position wanders alone: a
+    /// hidden wrist's world depth, by a fifth of a torso at rest), except
+    /// where the rule watches the pair's relation (roll, yaw, turn) or the
+    /// joints' own places (`still`).
     fn settle_points(&self) -> Vec<PointRef> {
         let mut points = vec![PointRef::MID_SHOULDER, PointRef::MID_HIP];
         for f in &self.form {
             let rule = &self.exercise.rules[f.index];
             if crate::coach::rules::uses_baseline(&rule.kind) {
+                // Roll, yaw and turn are the pair's relation itself, and a
+                // `still` rule's baseline is where its very joints sit.
+                let relation = matches!(rule.kind, RuleKind::Still { .. })
+                    || matches!(
+                        form_signal(&rule.kind).measure,
+                        Measure::Roll | Measure::Yaw | Measure::Turn
+                    );
                 for p in rule.kind.points() {
+                    let p = match p {
+                        PointRef::Joint(j) if !relation => match joint_side(j) {
+                            Some(Side::Left) => PointRef::Mid(j),
+                            Some(Side::Right) => PointRef::Mid(j.mirrored()),
+                            None => p,
+                        },
+                        _ => p,
+                    };
                     if !points.contains(&p) {
                         points.push(p);
                     }

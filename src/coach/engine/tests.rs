@@ -404,3 +404,45 @@ fn the_baseline_keeps_averaging_while_the_person_stays_still() {
     let w = warnings(&fb);
     assert_eq!(w.first().map(|w| w.0.as_str()), Some("hips-still"), "{w:?}");
 }
+
+/// Someone lying still is not kept waiting because the far wrist's guessed
+/// position wanders: the pair's midpoint stands in for it while settling.
+#[test]
+fn a_wandering_far_wrist_does_not_hold_up_the_baseline() {
+    let ex = exercise("laying-arm-extensions");
+    let supine = [
+        ("shoulder", [400.0, 400.0]),
+        ("hip", [200.0, 405.0]),
+        ("knee", [280.0, 320.0]),
+        ("ankle", [330.0, 410.0]),
+        // Arms pointing at the ceiling, the start of the exercise.
+        ("elbow", [400.0, 325.0]),
+        ("wrist", [400.0, 250.0]),
+        ("ear", [460.0, 395.0]),
+    ];
+    let mut pts = Vec::new();
+    for (name, p) in supine {
+        for side in ["left", "right"] {
+            pts.push((Joint::from_name(&format!("{side}_{name}")).unwrap(), p));
+        }
+    }
+    pts.push((Joint::Nose, [475.0, 370.0]));
+    let fb = run(&ex, 3.0, |t| {
+        let mut p = pts.clone();
+        // 30 px back and forth, frame by frame: more than the settle
+        // tolerance (0.1 torso, 20 px) for the wrist, half that for the
+        // midpoint.
+        let dx = if ((t * FPS).round() as i64) % 2 == 0 {
+            30.0
+        } else {
+            0.0
+        };
+        shift(&mut p, &[Joint::RightWrist], dx, 0.0);
+        (p, vec![])
+    });
+    let baseline = fb.iter().flat_map(|f| &f.events).find_map(|e| match e {
+        Event::Baseline { t_s, .. } => Some(*t_s),
+        _ => None,
+    });
+    assert!(baseline.is_some_and(|t| t <= 1.5), "{baseline:?}");
+}
