@@ -10,7 +10,7 @@ use super::Outcome;
 use crate::models::fetch::{Progress, Status};
 use crate::models::runtime::{ensure_runtime_library, runtime_status};
 use crate::models::{Manifest, ModelSpec, fetch_models, model_status, models_dir, onnx_path};
-use crate::pose::{MODEL_NAMES, required_models};
+use crate::pose::{DEFAULT_MODEL, MODEL_NAMES, required_models};
 
 /// `formcoach models ...`
 #[derive(Debug, Subcommand)]
@@ -20,11 +20,27 @@ pub enum ModelsCommand {
         /// Every model in the manifest.
         #[arg(long)]
         all: bool,
-        /// Model names (default: movenet-thunder).
+        /// Model names (default: the default pose model and the graphs it needs).
         names: Vec<String>,
     },
     /// Show each model and the runtime: present, missing or corrupt, with paths.
     List,
+}
+
+/// What `models fetch` fetches: everything, the names given, or what the
+/// program opens by default (so a first `models fetch` readies `formcoach`
+/// itself, not a model it never uses unasked).
+fn fetch_names(manifest: &Manifest, all: bool, names: &[String]) -> Vec<String> {
+    if all {
+        manifest.models.iter().map(|m| m.name.clone()).collect()
+    } else if names.is_empty() {
+        required_models(DEFAULT_MODEL)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        names.to_vec()
+    }
 }
 
 pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
@@ -34,13 +50,7 @@ pub(super) fn run(cmd: &ModelsCommand) -> anyhow::Result<Outcome> {
     match cmd {
         ModelsCommand::Fetch { all, names } => {
             let started = Instant::now();
-            let names: Vec<String> = if *all {
-                manifest.models.iter().map(|m| m.name.clone()).collect()
-            } else if names.is_empty() {
-                vec!["movenet-thunder".to_owned()]
-            } else {
-                names.clone()
-            };
+            let names = fetch_names(&manifest, *all, names);
             let progress = Progress::stderr();
             let runtime = ensure_runtime_library(&progress)?;
             let report = fetch_models(&manifest, &dir, &names, &progress)?;
@@ -128,5 +138,25 @@ fn use_of(spec: &ModelSpec) -> String {
         format!("not used by any pose model ({outputs}){why}")
     } else {
         format!("used by {} ({outputs})", users.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `models fetch` with no names fetched movenet-thunder, which the
+    /// program does not open unless asked, and not the default model.
+    #[test]
+    fn fetch_with_no_names_fetches_the_default_model() {
+        let manifest = Manifest::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let names = fetch_names(&manifest, false, &[]);
+        assert!(!names.iter().any(|n| n == "movenet-thunder"), "{names:?}");
+        for needed in required_models(DEFAULT_MODEL) {
+            assert!(
+                names.iter().any(|n| n == needed),
+                "{needed} missing: {names:?}"
+            );
+        }
     }
 }

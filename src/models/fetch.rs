@@ -306,7 +306,9 @@ fn ensure_tarball(
         .arg(&spec)
         .arg("--pack-destination")
         .arg(&downloads)
-        .arg("--silent");
+        // Errors only: `--silent` also swallowed npm's reason for failing
+        // (an unreachable registry printed "failed (exit status: 1): ").
+        .arg("--loglevel=error");
     let result = run_tool(
         &mut cmd,
         "npm",
@@ -367,17 +369,27 @@ pub(crate) fn run_tool(
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .rev()
-        .take(6)
-        .collect();
     Err(ModelError::ToolFailed {
         command: shown,
         status: output.status.to_string(),
-        stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        stderr: gist(&stderr),
     })
+}
+
+/// A failed tool's error output, shortened: the reason comes first (npm's
+/// `code ECONNREFUSED`, pip's `ERROR:` line) and the pointer to a full log
+/// last, with boilerplate between, so long output keeps both ends.
+fn gist(stderr: &str) -> String {
+    const HEAD: usize = 6;
+    const TAIL: usize = 2;
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() <= HEAD + TAIL + 1 {
+        return lines.join("\n");
+    }
+    let mut kept = lines[..HEAD].to_vec();
+    kept.push("...");
+    kept.extend_from_slice(&lines[lines.len() - TAIL..]);
+    kept.join("\n")
 }
 
 /// Streams the gzip'd tarball once and keeps only the wanted entries.
@@ -425,6 +437,21 @@ fn read_entries(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_long_tool_error_keeps_its_reason_and_its_log() {
+        let mut text = String::from("npm error code ECONNREFUSED\nnpm error errno ECONNREFUSED\n");
+        for _ in 0..20 {
+            text.push_str("npm error   detail\n\n");
+        }
+        text.push_str("npm error A complete log of this run can be found in: /tmp/x.log\n");
+        let g = gist(&text);
+        assert!(g.starts_with("npm error code ECONNREFUSED"), "{g}");
+        assert!(g.ends_with("/tmp/x.log"), "{g}");
+        assert!(g.lines().count() <= 9, "{g}");
+        assert_eq!(gist("one\n\ntwo"), "one\ntwo");
+    }
+
     use super::*;
 
     #[test]

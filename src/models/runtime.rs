@@ -273,6 +273,12 @@ pub fn environment() -> Result<Environment, ModelError> {
         RuntimeSource::Env(_) => "ORT_DYLIB_PATH",
         RuntimeSource::Wheel(_) => "the pinned onnxruntime wheel",
     };
+    check_api_base(path).map_err(|reason| ModelError::Runtime {
+        tried: format!("- {} (from {origin}): {reason}", path.display()),
+        hint: "Set ORT_DYLIB_PATH to a working ONNX Runtime 1.31+ library, or unset it and run \
+               `formcoach models fetch` to get the pinned one."
+            .to_owned(),
+    })?;
     let builder = ort::init_from(path).map_err(|e| ModelError::Runtime {
         // ort's Display says only "dlopen failed"; its Debug text has the reason.
         tried: format!("- {} (from {origin}): {e}\n  detail: {e:?}", path.display()),
@@ -290,6 +296,29 @@ pub fn environment() -> Result<Environment, ModelError> {
         })?;
     *slot = Some(env.clone());
     Ok(env)
+}
+
+/// Opens the library and asks it for its API table the way ONNX Runtime's
+/// loader does, because ort asserts on what it gets: a library whose
+/// `OrtGetApiBase` returned null made formcoach panic instead of saying
+/// which file is wrong.
+#[allow(unsafe_code)] // loading a foreign library and calling its entry point
+fn check_api_base(path: &Path) -> Result<(), String> {
+    type GetApiBase = unsafe extern "C" fn() -> *const std::ffi::c_void;
+    // SAFETY: loading runs the library's initialisers, as ort's own loader
+    // is about to do with the same file.
+    let lib = unsafe { libloading::Library::new(path) }.map_err(|e| e.to_string())?;
+    // SAFETY: the symbol is looked up with ONNX Runtime's documented
+    // signature, a function without arguments returning a pointer.
+    let get: libloading::Symbol<'_, GetApiBase> = unsafe { lib.get(b"OrtGetApiBase") }
+        .map_err(|_| "it has no `OrtGetApiBase`, so it is not ONNX Runtime".to_owned())?;
+    // SAFETY: ONNX Runtime's `OrtGetApiBase` only returns a pointer to a
+    // static table; nothing is read through it here.
+    let base = unsafe { get() };
+    if base.is_null() {
+        return Err("its `OrtGetApiBase` returned nothing (a null API table)".to_owned());
+    }
+    Ok(())
 }
 
 /// Sets [`TELEMETRY_OFF_ENV`] in this process, so ONNX Runtime never
