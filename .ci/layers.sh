@@ -63,11 +63,11 @@ done
 # so a doc link does not count).
 crate_refs() {
     grep -vE '^[[:space:]]*//' "$1" | tr '\n' ' ' |
-        grep -oE 'crate::(\{[^}]*|[a-z_][a-z0-9_]*)' |
+        { grep -oE 'crate::(\{[^}]*|[a-z_][a-z0-9_]*)' || true; } |
         sed -E 's/^crate:://' |
         while read -r ref; do
             if [[ $ref == \{* ]]; then
-                grep -oE '[{,][[:space:]]*[a-z_][a-z0-9_]*' <<<"$ref" | tr -d '{, '
+                { grep -oE '[{,][[:space:]]*[a-z_][a-z0-9_]*' <<<"$ref" || true; } | tr -d '{, '
             else
                 echo "$ref"
             fi
@@ -79,7 +79,9 @@ for mod in "${!layer[@]}"; do
         for dep in $(crate_refs "$file"); do
             [ "$dep" != "$mod" ] && [ -n "${layer[$dep]:-}" ] || continue
             if [ "${layer[$dep]}" -ge "${layer[$mod]}" ]; then
-                where=$(grep -nE "crate::(\{.*)?\b$dep\b" "$file" | head -n 1 | cut -d: -f1)
+                # The first code line naming it (a grouped import may span lines).
+                where=$(grep -nE "\b$dep::" "$file" | grep -vE '^[0-9]+:[[:space:]]*//' |
+                    head -n 1 | cut -d: -f1 || true)
                 fail "$file:${where:-?}: $mod (layer ${layer[$mod]}) uses $dep (layer ${layer[$dep]}); only lower layers may be used"
             fi
         done
