@@ -17,6 +17,7 @@ pub mod eval;
 pub mod faults;
 pub mod motions;
 pub mod noise;
+mod script;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,9 +28,10 @@ use serde::{Deserialize, Serialize};
 use crate::pose::{Joint, PoseFrame};
 use body::{Body, Posture, SegRot, Side, Skeleton, Vec3, landmarks};
 use camera::{Camera, View};
-use faults::{Effect, FaultSpec, Mods, RAMP_S, Timing};
-use motions::{Exercise, Sides};
+use faults::{FaultSpec, Mods, RAMP_S};
+use motions::Exercise;
 use noise::{Noise, Observer, Rng};
+use script::{Script, Seg, round3, script};
 
 pub use noise::Model;
 
@@ -165,231 +167,6 @@ pub struct TrackSpec {
     /// Longest hold where no fault is placed: the doses' 20-30 s holds are
     /// shortened so the committed set stays small.
     pub max_hold_s: f64,
-}
-
-/// One continuous piece of the movement timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Seg {
-    t0: f64,
-    t1: f64,
-    from: usize,
-    to: usize,
-    side: Side,
-    /// Range of this rep (1 = the key posture as designed).
-    range: f64,
-}
-
-/// A fault instance placed on the timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Placed {
-    spec: FaultSpec,
-    side: Side,
-    /// Ramp in starts.
-    on_s: f64,
-    /// Ramp out starts.
-    off_s: f64,
-}
-
-impl Placed {
-    /// 0..1: how much of the fault is present at `t`.
-    fn level(&self, t: f64) -> f64 {
-        if self.spec.effect == Effect::Fast {
-            return 0.0;
-        }
-        let up = ((t - self.on_s) / RAMP_S).clamp(0.0, 1.0);
-        let down = 1.0 - ((t - self.off_s) / RAMP_S).clamp(0.0, 1.0);
-        up.min(down)
-    }
-}
-
-/// The timeline of one track.
-#[derive(Debug, Clone, Default)]
-struct Script {
-    segs: Vec<Seg>,
-    placed: Vec<Placed>,
-    labels: Vec<FaultLabel>,
-    reps: BTreeMap<String, usize>,
-    duration_s: f64,
-}
-
-fn rep_side(ex: &Exercise, first: Side, i: usize) -> Side {
-    match ex.sides {
-        Sides::Alternate if i % 2 == 1 => first.other(),
-        _ => first,
-    }
-}
-
-/// Lays out settle, reps and faults in time.
-#[allow(clippy::too_many_lines)] // one pass over the reps; splitting it scatters the timing
-fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
-    let ex = &spec.exercise;
-    let per_side = spec.reps * if ex.sides == Sides::Alternate { 2 } else { 1 };
-    // A faulty track runs each fault twice, one rep each.
-    let n_reps = if spec.faults.is_empty() {
-        per_side
-    } else {
-        (spec.faults.len() * 2).max(per_side)
-    };
-    let mut sc = Script::default();
-    let mut t = 0.0;
-    let first_side = rep_side(ex, spec.side, 0);
-    sc.segs.push(Seg {
-        t0: t,
-        t1: SETTLE_S,
-        from: 0,
-        to: 0,
-        side: first_side,
-        range: 1.0,
-    });
-    t = SETTLE_S + rng.range(0.0, 0.5);
-    for i in 0..n_reps {
-        let side = rep_side(ex, spec.side, i);
-        let fault = (!spec.faults.is_empty()).then(|| spec.faults[(i / 2) % spec.faults.len()]);
-        let fast = match fault {
-            Some(f) if f.effect == Effect::Fast => f.amount,
-            _ => 1.0,
-        };
-        let range = rng.range(0.92, 1.04);
-        let rep_start = t;
-        let mut prev = 0;
-        for (k, st) in ex.pattern.iter().enumerate() {
-            let move_s = st.move_s * fast * rng.range(0.9, 1.1);
-            let arrive = t + move_s;
-            sc.segs.push(Seg {
-                t0: t,
-                t1: arrive,
-                from: prev,
-                to: st.key,
-                side,
-                range,
-            });
-            let mut hold = st.hold_s * rng.range(0.9, 1.1);
-            hold = hold.min(spec.max_hold_s);
-            if let Some(f) = fault {
-                let here = match f.timing {
-                    Timing::Hold(n) | Timing::Move(n) => n == k,
-                    Timing::Fast => false,
-                };
-                if here {
-                    hold = hold.max(2.0 * RAMP_S + faults::FAULT_HOLD_S + 0.4);
-                    let on = match f.timing {
-                        Timing::Move(_) => rep_start + 0.3 * ex.pattern[0].move_s,
-                        _ => arrive + 0.2,
-                    };
-                    let off =
-                        (on + RAMP_S + faults::FAULT_HOLD_S).min(arrive + hold - RAMP_S - 0.2);
-                    sc.placed.push(Placed {
-                        spec: f,
-                        side,
-                        on_s: on,
-                        off_s: off,
-                    });
-                    push_label(&mut sc.labels, &f, side, ex, on, off);
-                }
-            }
-            sc.segs.push(Seg {
-                t0: arrive,
-                t1: arrive + hold,
-                from: st.key,
-                to: st.key,
-                side,
-                range,
-            });
-            t = arrive + hold;
-            prev = st.key;
-        }
-        if let Some(f) = fault.filter(|f| f.effect == Effect::Fast) {
-            // The speed limit is crossed shortly after the fast move starts.
-            let first_move = ex.pattern[0].move_s * fast;
-            let start = rep_start + 0.15 * first_move;
-            sc.labels.push(FaultLabel {
-                rule: f.rule.to_owned(),
-                start_s: round3(start),
-                end_s: round3(t),
-                side: label_side(ex, side),
-                size: f.size,
-                unit: f.unit.to_owned(),
-                optional: false,
-            });
-        }
-        let key = match ex.sides {
-            Sides::None => "both".to_owned(),
-            _ => side.name().to_owned(),
-        };
-        // The coach counts each excursion from the start position as a rep
-        // (IYT has three per round); a breathing session is one long hold.
-        let per_rep = ex.pattern.iter().filter(|st| st.key == 0).count().max(1);
-        let count = if ex.id == "breathing-360" {
-            usize::from(i == 0)
-        } else if ex.id == "thoracic-iyt" {
-            per_rep
-        } else {
-            1
-        };
-        *sc.reps.entry(key).or_insert(0) += count;
-        // A short, uneven pause between reps, as people take.
-        let pause = rng.range(0.2, 0.8);
-        sc.segs.push(Seg {
-            t0: t,
-            t1: t + pause,
-            from: 0,
-            to: 0,
-            side,
-            range,
-        });
-        t += pause;
-    }
-    let last_side = sc.segs.last().map_or(spec.side, |s| s.side);
-    sc.segs.push(Seg {
-        t0: t,
-        t1: t + END_S,
-        from: 0,
-        to: 0,
-        side: last_side,
-        range: 1.0,
-    });
-    sc.duration_s = t + END_S;
-    sc
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn label_side(ex: &Exercise, side: Side) -> Option<String> {
-    (ex.sides != Sides::None).then(|| side.name().to_owned())
-}
-
-/// Labels a ramped fault from when it crosses the rule's threshold (assuming
-/// the measure follows the ramp linearly) to when it falls back under it.
-fn push_label(
-    labels: &mut Vec<FaultLabel>,
-    f: &FaultSpec,
-    side: Side,
-    ex: &Exercise,
-    on: f64,
-    off: f64,
-) {
-    let cross = if f.threshold > 0.0 && f.size > 0.0 {
-        (f.threshold / f.size).clamp(0.0, 1.0)
-    } else {
-        0.5
-    };
-    let mut push = |rule: &str, optional: bool| {
-        labels.push(FaultLabel {
-            rule: rule.to_owned(),
-            start_s: round3(on + RAMP_S * cross),
-            end_s: round3(off + RAMP_S * (1.0 - cross)),
-            side: label_side(ex, side),
-            size: f.size,
-            unit: f.unit.to_owned(),
-            optional,
-        });
-    };
-    push(f.rule, false);
-    for also in f.also {
-        push(also, true);
-    }
 }
 
 /// Eases a move: slow start, slow finish, like a controlled stretch.

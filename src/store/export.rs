@@ -1,0 +1,132 @@
+//! Exporting the history as JSON or CSV, whole or not at all.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Sample, SessionRecord, Store, StoreError, create_private_file};
+
+impl Store {
+    /// Writes an export file (JSON or CSV). A regular file is written beside
+    /// its final name and renamed into place only when complete, so a full
+    /// disk or a crash never leaves a truncated export (or replaces a good
+    /// one with half of it). Devices and pipes are written directly.
+    pub fn export_file(&self, path: &Path, json: bool) -> Result<(), StoreError> {
+        let failed = |source| StoreError::ExportFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        let write = |file: std::fs::File| -> Result<(), StoreError> {
+            let mut out = std::io::BufWriter::new(file);
+            if json {
+                self.export_json(&mut out)?;
+            } else {
+                self.export_csv(&mut out)?;
+            }
+            let file = out
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all().or_else(|e| {
+                // Devices such as /dev/stdout cannot sync; that is not a failure.
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+            Ok(())
+        };
+        let as_io = |e: StoreError| match e {
+            StoreError::Export(io) => failed(io),
+            other => other,
+        };
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(failed)?;
+            return write(file).map_err(as_io);
+        }
+        let name = path
+            .file_name()
+            .map_or_else(|| "export".to_owned(), |n| n.to_string_lossy().into_owned());
+        let partial = path.with_file_name(format!(".{name}.partial"));
+        let result = create_private_file(&partial)
+            .map_err(failed)
+            .and_then(|f| write(f).map_err(as_io))
+            .and_then(|()| std::fs::rename(&partial, path).map_err(failed));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+
+    /// Writes every session with its summary and timeline as one JSON document.
+    pub fn export_json(&self, out: impl Write) -> Result<(), StoreError> {
+        #[derive(Serialize)]
+        struct Exported {
+            #[serde(flatten)]
+            record: SessionRecord,
+            samples: Vec<Sample>,
+        }
+        let all = self
+            .sessions()?
+            .into_iter()
+            .map(|record| {
+                let samples = self.samples(record.id)?;
+                Ok(Exported { record, samples })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        serde_json::to_writer_pretty(out, &all)?;
+        Ok(())
+    }
+
+    /// Writes one CSV row per session (for spreadsheets).
+    pub fn export_csv(&self, mut out: impl Write) -> Result<(), StoreError> {
+        writeln!(
+            out,
+            "id,exercise_id,exercise_name,started_unix_s,status,duration_s,observable_s,\
+             good_form_s,good_form_ratio,reps_left,reps_right,holds_left,holds_right,\
+             rom_left,rom_right,rom_unit,warnings"
+        )?;
+        for s in self.sessions()? {
+            let m = &s.summary;
+            let opt = |v: Option<f32>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+            writeln!(
+                out,
+                "{},{},{},{:.0},{},{:.1},{:.1},{:.1},{},{},{},{},{},{},{},{},{}",
+                s.id,
+                csv_field(&s.meta.exercise_id),
+                csv_field(&s.meta.exercise_name),
+                s.meta.started_unix_s,
+                s.status.as_str(),
+                m.duration_s,
+                m.observable_s,
+                m.good_form_s,
+                m.good_form_ratio()
+                    .map(|r| format!("{r:.3}"))
+                    .unwrap_or_default(),
+                m.left.reps,
+                m.right.reps,
+                m.left.holds,
+                m.right.holds,
+                opt(m.left.rom),
+                opt(m.right.rom),
+                csv_field(&s.meta.rom_unit),
+                m.warnings.len(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
