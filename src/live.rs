@@ -20,12 +20,11 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use crate::audio::{Announcer, AudioSettings, Player};
-use crate::coach::{Coach, Exercise, Feedback};
+use crate::coach::{Exercise, Feedback};
 use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
-use crate::motion::Smoother;
 use crate::pose::{self, PoseFrame};
-use crate::session::{Report, Session};
+use crate::session::{Report, Stepper};
 use crate::source::Frame;
 use crate::stats::nearest_rank;
 use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, Thumbnail};
@@ -510,33 +509,6 @@ fn run_camera(index: u32, mirror: bool, slot: &Slot, control: &Control) {
     }
 }
 
-/// Keeps session time going forward when a source restarts its clock (a
-/// camera reopened after being unplugged starts again at zero).
-#[derive(Debug, Default)]
-#[allow(clippy::struct_field_names)] // Names carry their unit, as the style guide asks.
-struct SessionClock {
-    first_s: Option<f64>,
-    offset_s: f64,
-    last_s: Option<f64>,
-}
-
-impl SessionClock {
-    /// Session seconds for a frame's own time.
-    fn at(&mut self, frame_t_s: f64) -> f64 {
-        let first = *self.first_s.get_or_insert(frame_t_s);
-        let mut t = frame_t_s - first + self.offset_s;
-        if let Some(last) = self.last_s
-            && t <= last
-        {
-            let step = 1.0 / FOLDER_FPS;
-            self.offset_s += last + step - t;
-            t = last + step;
-        }
-        self.last_s = Some(t);
-        t
-    }
-}
-
 /// The unit of the exercise's first progress measure, for the history.
 #[must_use]
 pub fn rom_unit(exercise: &Exercise) -> String {
@@ -554,12 +526,10 @@ struct Inference {
     tx: SyncSender<Update>,
     repaint: Arc<dyn Fn() + Send + Sync>,
     control: Arc<Control>,
-    smoother: Smoother,
-    coach: Coach,
-    session: Session,
+    /// Clock, smoothing, coach and session: the same tail as `analyze`.
+    stepper: Stepper,
     recorder: Option<Recorder>,
     store_error: Option<String>,
-    clock: SessionClock,
     coached_frames: u64,
     stats: Stats,
     last_done: Option<Instant>,
@@ -584,8 +554,7 @@ impl Inference {
         repaint: Arc<dyn Fn() + Send + Sync>,
         control: Arc<Control>,
     ) -> Inference {
-        let coach = Coach::new(&config.exercise);
-        let session = Session::new(&config.exercise);
+        let stepper = Stepper::new(&config.exercise);
         let audio_settings = config.audio.sanitized();
         control.muted.store(audio_settings.muted, Ordering::Relaxed);
         let player = Player::start(&audio_settings);
@@ -596,12 +565,9 @@ impl Inference {
             tx,
             repaint,
             control,
-            smoother: Smoother::default(),
-            coach,
-            session,
+            stepper,
             recorder: None,
             store_error: None,
-            clock: SessionClock::default(),
             coached_frames: 0,
             stats: Stats::default(),
             last_done: None,
@@ -676,39 +642,55 @@ impl Inference {
             let Some(item) = slot.take(POLL) else {
                 continue;
             };
-            match item {
-                SlotItem::Frame(captured) => {
-                    let dropped = slot.dropped.load(Ordering::Relaxed);
-                    if self.first_done.is_none() {
-                        self.dropped_before = dropped;
-                    }
-                    self.dropped_now = dropped;
-                    if control.paused.load(Ordering::Relaxed) {
-                        self.flush_store();
-                        self.send(Update {
-                            image: Some(Arc::new(captured.frame.image)),
-                            ..Update::status(Status::Paused)
-                        });
-                    } else if let Err(e) = self.coach_frame(estimator.as_mut(), captured) {
-                        self.send(Update::status(Status::Failed(e)));
-                        break;
-                    }
-                }
-                SlotItem::Ended => {
-                    self.send(Update::status(Status::Ended));
-                    break;
-                }
-                SlotItem::Lost(why) => {
-                    self.flush_store();
-                    self.send(Update::status(Status::SourceLost(why)));
-                }
-                SlotItem::Failed(why) => {
-                    self.send(Update::status(Status::Failed(why)));
-                    break;
-                }
+            let dropped = slot.dropped.load(Ordering::Relaxed);
+            if !self.handle(item, dropped, estimator.as_mut()) {
+                break;
             }
         }
         self.finish()
+    }
+
+    /// Handles one item from the slot, `dropped` being the slot's drop
+    /// counter when it was taken; returns whether to go on. Everything the
+    /// window sees of a frame passes through here.
+    fn handle(
+        &mut self,
+        item: SlotItem,
+        dropped: u64,
+        estimator: &mut dyn pose::PoseEstimator,
+    ) -> bool {
+        match item {
+            SlotItem::Frame(captured) => {
+                if self.first_done.is_none() {
+                    self.dropped_before = dropped;
+                }
+                self.dropped_now = dropped;
+                if self.control.paused.load(Ordering::Relaxed) {
+                    self.flush_store();
+                    self.send(Update {
+                        image: Some(Arc::new(captured.frame.image)),
+                        ..Update::status(Status::Paused)
+                    });
+                } else if let Err(e) = self.coach_frame(estimator, captured) {
+                    self.send(Update::status(Status::Failed(e)));
+                    return false;
+                }
+                true
+            }
+            SlotItem::Ended => {
+                self.send(Update::status(Status::Ended));
+                false
+            }
+            SlotItem::Lost(why) => {
+                self.flush_store();
+                self.send(Update::status(Status::SourceLost(why)));
+                true
+            }
+            SlotItem::Failed(why) => {
+                self.send(Update::status(Status::Failed(why)));
+                false
+            }
+        }
     }
 
     /// On a first start the model and ONNX Runtime are fetched and converted
@@ -735,16 +717,20 @@ impl Inference {
         estimator: &mut dyn pose::PoseEstimator,
         captured: Captured,
     ) -> Result<(), String> {
-        let t_s = self.clock.at(captured.frame.t_s);
-        let (raw, timings) = pose::estimate_frame(estimator, &captured.frame.image, Some(t_s))
-            .map_err(|e| format!("The pose model failed on a frame: {e}"))?;
-        let smooth = self.smoother.smooth(&raw);
-        let feedback = self.coach.step(&smooth);
-        let sample = self.session.record(&smooth, &feedback).clone();
+        let (raw, timings) =
+            pose::estimate_frame(estimator, &captured.frame.image, Some(captured.frame.t_s))
+                .map_err(|e| format!("The pose model failed on a frame: {e}"))?;
+        let step = self.stepper.step(raw);
+        let (smooth, feedback, sample) = (step.pose, step.feedback, step.sample);
         self.announce(&feedback);
         self.record(&sample);
         if sample.cue.is_some() && sample.cue != self.last_cue {
-            self.keep_picture(t_s, sample.cue.clone(), &captured.frame.image, &smooth);
+            self.keep_picture(
+                feedback.t_s,
+                sample.cue.clone(),
+                &captured.frame.image,
+                &smooth,
+            );
         }
         self.last_cue = sample.cue;
         self.coached_frames += 1;
@@ -857,7 +843,7 @@ impl Inference {
             }
             None => None,
         };
-        let (report, samples) = self.session.finish_with_samples();
+        let (report, samples) = self.stepper.finish_with_samples();
         let report = (self.coached_frames > 0).then_some(report);
         let wall_s = match (self.first_done, self.last_done) {
             (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
@@ -915,17 +901,6 @@ mod tests {
         assert!((s.inference_p50_ms - 6.0).abs() < 1e-9);
         assert!(SpeedSummary::of(&[], &[], 0.0, 0).fps.abs() < f64::EPSILON);
         assert!(s.to_string().contains("10.0 fps"));
-    }
-
-    #[test]
-    fn session_time_never_goes_back() {
-        let mut clock = SessionClock::default();
-        assert!((clock.at(5.0) - 0.0).abs() < 1e-9);
-        assert!((clock.at(6.0) - 1.0).abs() < 1e-9);
-        // The camera restarts its clock.
-        let t = clock.at(0.0);
-        assert!(t > 1.0 && t < 1.1, "{t}");
-        assert!(clock.at(0.5) > t);
     }
 
     /// A folder of `n` plain frames, played as a 30 fps video.
