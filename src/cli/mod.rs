@@ -4,7 +4,7 @@
 //! others were processed (each failure is named on stderr), 2 when the
 //! command could not run at all (bad arguments, no model, no runtime).
 
-mod analyze;
+pub(crate) mod analyze;
 mod bench;
 mod exercises;
 #[cfg(feature = "gui")]
