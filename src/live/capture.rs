@@ -1,11 +1,12 @@
 //! The capture thread: a camera, or a video played at its own pace, into
 //! the slot.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::slot::{Captured, Slot, SlotItem};
-use super::{Control, FOLDER_FPS, SourceSpec};
+use super::{Control, FOLDER_FPS, LiveError, SourceSpec};
 
 /// How often sleeping threads look at the cancel flag.
 pub(super) const POLL: Duration = Duration::from_millis(50);
@@ -37,7 +38,7 @@ pub(super) fn capture_loop(source: &SourceSpec, slot: &Slot, control: &Control) 
 pub(super) fn play_video(path: &std::path::Path, slot: &Slot, control: &Control) {
     let frames = match crate::source::open_frames(path, FOLDER_FPS) {
         Ok(f) => f,
-        Err(e) => return slot.put(SlotItem::Failed(e.to_string())),
+        Err(e) => return slot.put(SlotItem::Failed(LiveError::Video(Arc::new(e)))),
     };
     while !control.model_ready.load(Ordering::Relaxed) {
         if nap(control, POLL) {
@@ -48,7 +49,7 @@ pub(super) fn play_video(path: &std::path::Path, slot: &Slot, control: &Control)
     for frame in frames {
         let frame = match frame {
             Ok(f) => f,
-            Err(e) => return slot.put(SlotItem::Failed(e.to_string())),
+            Err(e) => return slot.put(SlotItem::Failed(LiveError::Video(Arc::new(e)))),
         };
         loop {
             if control.cancel.load(Ordering::Relaxed) {
@@ -82,7 +83,7 @@ fn run_camera(index: u32, mirror: bool, slot: &Slot, control: &Control) {
         let mut camera = match Camera::open(index, mirror) {
             Ok(c) => c,
             Err(e) => {
-                slot.put(SlotItem::Lost(e.to_string()));
+                slot.put(SlotItem::Lost(LiveError::Camera(Arc::new(e))));
                 if nap(control, CAMERA_RETRY) {
                     return;
                 }
@@ -96,7 +97,7 @@ fn run_camera(index: u32, mirror: bool, slot: &Slot, control: &Control) {
                     at: Instant::now(),
                 })),
                 Err(e) => {
-                    slot.put(SlotItem::Lost(e.to_string()));
+                    slot.put(SlotItem::Lost(LiveError::Camera(Arc::new(e))));
                     break;
                 }
             }

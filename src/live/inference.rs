@@ -10,7 +10,7 @@ use super::capture::POLL;
 use super::recording::Recording;
 use super::slot::{Captured, Slot, SlotItem};
 use super::speed::SpeedMeter;
-use super::{Control, Outcome, PipelineConfig, Status, Update};
+use super::{Control, LiveError, Outcome, PipelineConfig, Status, Update};
 use crate::audio::{Announcer, Player};
 use crate::coach::Feedback;
 use crate::models::fetch::{Progress, ProgressSink};
@@ -98,20 +98,17 @@ impl Inference {
             self.config.model
         ))));
         if let Err(e) = self.fetch_first() {
-            self.send(Update::status(Status::Failed(format!(
-                "The pose model {} could not be fetched: {e}",
-                self.config.model
-            ))));
+            self.send(Update::failed(&LiveError::Fetch {
+                model: self.config.model.clone(),
+                error: Arc::new(e),
+            }));
             return self.finish();
         }
         let mut estimator =
             match pose::open_estimator(&self.config.model, SessionOptions::default()) {
                 Ok(e) => e,
                 Err(e) => {
-                    // Debug text carries the runtime's real reason (see build notes).
-                    self.send(Update::status(Status::Failed(format!(
-                        "The pose model could not be started: {e}\n\n{e:?}"
-                    ))));
+                    self.send(Update::failed(&LiveError::Open(Arc::new(e))));
                     return self.finish();
                 }
             };
@@ -151,7 +148,7 @@ impl Inference {
                         ..Update::status(Status::Paused)
                     });
                 } else if let Err(e) = self.coach_frame(estimator, captured) {
-                    self.send(Update::status(Status::Failed(e)));
+                    self.send(Update::failed(&e));
                     return false;
                 }
                 true
@@ -162,11 +159,11 @@ impl Inference {
             }
             SlotItem::Lost(why) => {
                 self.recording.flush();
-                self.send(Update::status(Status::SourceLost(why)));
+                self.send(Update::status(Status::SourceLost(why.to_string())));
                 true
             }
             SlotItem::Failed(why) => {
-                self.send(Update::status(Status::Failed(why)));
+                self.send(Update::failed(&why));
                 false
             }
         }
@@ -195,10 +192,10 @@ impl Inference {
         &mut self,
         estimator: &mut dyn pose::PoseEstimator,
         captured: Captured,
-    ) -> Result<(), String> {
+    ) -> Result<(), LiveError> {
         let (raw, timings) =
             pose::estimate_frame(estimator, &captured.frame.image, Some(captured.frame.t_s))
-                .map_err(|e| format!("The pose model failed on a frame: {e}"))?;
+                .map_err(|e| LiveError::Frame(Arc::new(e)))?;
         let step = self.stepper.step(raw);
         let (smooth, feedback, sample) = (step.pose, step.feedback, step.sample);
         self.announce(&feedback);

@@ -14,11 +14,13 @@
 //! history) and `speed` (the figures).
 
 mod capture;
+mod error;
 mod inference;
 mod recording;
 mod slot;
 mod speed;
 
+pub use error::LiveError;
 pub use speed::{SpeedSummary, Stats};
 
 use std::path::PathBuf;
@@ -129,6 +131,11 @@ pub struct Update {
 }
 
 impl Update {
+    /// A failure, in the words the window shows.
+    fn failed(error: &LiveError) -> Update {
+        Update::status(Status::Failed(error.to_string()))
+    }
+
     fn status(status: Status) -> Update {
         Update {
             image: None,

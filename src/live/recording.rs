@@ -7,7 +7,7 @@ use image::RgbImage;
 
 use super::{PipelineConfig, THUMBNAIL_SIDE, rom_unit};
 use crate::pose::{self, PoseFrame};
-use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, Thumbnail};
+use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, StoreError, Thumbnail};
 
 /// The history side of one session. A history that stops accepting writes
 /// only stops the recording: coaching goes on and the error is shown.
@@ -17,7 +17,9 @@ pub(super) struct Recording {
     /// The session's row, written on the first sample.
     meta: NewSession,
     recorder: Option<Recorder>,
-    error: Option<String>,
+    /// Why the history stopped accepting the timeline; kept as the error
+    /// itself, and put in words only where the window shows it.
+    error: Option<StoreError>,
     thumbnails: Vec<Thumbnail>,
     last_cue: Option<String>,
 }
@@ -53,7 +55,7 @@ impl Recording {
 
     /// Why the history stopped accepting the timeline, if it did.
     pub(super) fn error(&self) -> Option<String> {
-        self.error.clone()
+        self.error.as_ref().map(ToString::to_string)
     }
 
     /// Records one coached frame, and a picture of it when a new warning
@@ -99,7 +101,7 @@ impl Recording {
             match Recorder::start(&path, &self.meta) {
                 Ok(r) => self.recorder = Some(r),
                 Err(e) => {
-                    self.error = Some(e.to_string());
+                    self.error = Some(e);
                     return;
                 }
             }
@@ -107,7 +109,7 @@ impl Recording {
         if let Some(rec) = self.recorder.as_mut()
             && let Err(e) = rec.push(sample.clone())
         {
-            self.error = Some(e.to_string());
+            self.error = Some(e);
             self.recorder = None;
         }
     }
@@ -117,7 +119,7 @@ impl Recording {
         if let Some(rec) = self.recorder.as_mut()
             && let Err(e) = rec.flush()
         {
-            self.error = Some(e.to_string());
+            self.error = Some(e);
             self.recorder = None;
         }
     }
@@ -127,14 +129,14 @@ impl Recording {
         let session_id = match self.recorder.take().map(Recorder::finish) {
             Some(Ok(id)) => Some(id),
             Some(Err(e)) => {
-                self.error = Some(e.to_string());
+                self.error = Some(e);
                 None
             }
             None => None,
         };
         Recorded {
             session_id,
-            error: self.error,
+            error: self.error.map(|e| e.to_string()),
             thumbnails: self.thumbnails,
         }
     }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::LiveError;
 use crate::source::Frame;
 
 /// A frame with the moment it left the source.
@@ -17,8 +18,8 @@ pub(super) struct Captured {
 pub(super) enum SlotItem {
     Frame(Captured),
     Ended,
-    Lost(String),
-    Failed(String),
+    Lost(LiveError),
+    Failed(LiveError),
 }
 
 /// The single-slot cell: the newest item replaces the old one.
