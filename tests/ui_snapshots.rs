@@ -269,7 +269,7 @@ fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thu
     for f in frames {
         let smooth = smoother.smooth(f);
         let fb = coach.step(&smooth);
-        session.record(&smooth, &fb);
+        session.record(&fb);
         let sample = sample_of(f.t.unwrap_or(0.0), &fb, &mut holds);
         if let Some(cue) = sample.cue.clone().filter(|c| last_cue.as_ref() != Some(c)) {
             let jpeg =

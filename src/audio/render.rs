@@ -7,10 +7,9 @@ use super::{
     AudioError, AudioSettings, Priority, SAMPLE_RATE, Utterance, UtteranceKind, warn_once,
 };
 use crate::audio::tones::ToneKind;
-use crate::coach::{Coach, Exercise};
-use crate::motion::Smoother;
+use crate::coach::Exercise;
 use crate::pose::PoseFrame;
-use crate::session::{Report, Session};
+use crate::session::{Report, Stepper};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -141,21 +140,17 @@ pub fn render_session(
                 .and_then(|s| s.duration_s(text).ok())
                 .unwrap_or_else(|| estimate_speech_s(text, rate))
         }));
-    let mut smoother = Smoother::default();
-    let mut coach = Coach::new(exercise);
-    let mut session = Session::new(exercise);
+    let mut stepper = Stepper::new(exercise);
     let mut utterances = Vec::new();
     let mut last_t: Option<f64> = None;
     let mut gaps = Gaps::default();
     for frame in frames {
-        let smooth = smoother.smooth(&frame);
-        let feedback = coach.step(&smooth);
-        session.record(&smooth, &feedback);
+        let feedback = stepper.step(frame).feedback;
         gaps.frame(last_t, feedback.t_s);
         last_t = Some(last_t.map_or(feedback.t_s, |l| l.max(feedback.t_s)));
         utterances.extend(announcer.step(&feedback));
     }
-    let report = session.finish();
+    let report = stepper.finish();
     // The track runs on its own clock: the session's, with long gaps cut.
     let placed: Vec<Utterance> = utterances
         .iter()

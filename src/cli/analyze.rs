@@ -11,9 +11,9 @@ use clap::Args;
 use super::Outcome;
 use super::exercises::load_catalogue;
 use crate::models::runtime::SessionOptions;
-use crate::pose::{PoseFrame, estimate_frame, open_estimator};
+use crate::pose::{PoseEstimator, PoseFrame, estimate_frame, open_estimator};
 use crate::session::{Report, analyze_track, read_track};
-use crate::source::open_frames;
+use crate::source::{Frame, SourceError, open_frames};
 
 /// Arguments of `formcoach analyze`.
 #[derive(Debug, Args)]
@@ -58,7 +58,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
         for note in &track.notes {
             eprintln!("formcoach: {}: {note}", args.input.display());
         }
-        let mut report = coach(args, exercise, track.frames)?;
+        let mut report = coach(exercise, track.frames, args.audio_out.as_deref())?;
         report.notes.extend(track.notes);
         (report, false)
     } else {
@@ -86,6 +86,10 @@ fn is_track(path: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
+/// Poses decoded ahead of the coach. Small: the coach is much faster than
+/// pose, so a few frames keep both busy without holding a video in memory.
+pub(crate) const POSE_QUEUE: usize = 8;
+
 /// Runs pose on every frame and coaches as it goes. A video that breaks in
 /// the middle still gives a report of what was seen (and exit code 1).
 fn analyze_frames(
@@ -98,27 +102,16 @@ fn analyze_frames(
         options.intra_threads = t;
     }
     let mut estimator = open_estimator(&args.model, options)?;
-    let mut failure: Option<anyhow::Error> = None;
-    let poses = frames.map_while(|frame| {
-        let result = frame.map_err(anyhow::Error::from).and_then(|f| {
-            estimate_frame(estimator.as_mut(), &f.image, Some(f.t_s))
-                .map(|(p, _)| p)
-                .map_err(anyhow::Error::from)
-        });
-        match result {
-            Ok(p) => Some(p),
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        }
-    });
-    let poses: Vec<PoseFrame> = poses.collect();
-    if poses.is_empty() {
+    let (report, failure) = coach_frames(
+        exercise,
+        frames,
+        estimator.as_mut(),
+        args.audio_out.as_deref(),
+    )?;
+    let Some(mut report) = report else {
         return Err(failure.unwrap_or_else(|| anyhow::anyhow!("no frames in the input")))
             .with_context(|| format!("cannot analyze {}", args.input.display()));
-    }
-    let mut report = coach(args, exercise, poses)?;
+    };
     let partial = if let Some(e) = failure {
         // The error says what happened (ended early, frames skipped).
         let note = format!("{e:#}");
@@ -131,14 +124,58 @@ fn analyze_frames(
     Ok((report, partial))
 }
 
-/// The pipeline's tail (smoothing, coach, session), with the audio track
+/// Pose runs on its own thread and hands each pose to the coach through a
+/// bounded channel, so `analyze` coaches while it decodes and never holds
+/// more than [`POSE_QUEUE`] poses. Returns the report (none when not one
+/// frame came) and the error that ended the stream early, if one did.
+pub(crate) fn coach_frames(
+    exercise: &crate::coach::Exercise,
+    frames: impl Iterator<Item = Result<Frame, SourceError>> + Send,
+    estimator: &mut dyn PoseEstimator,
+    audio_out: Option<&Path>,
+) -> anyhow::Result<(Option<Report>, Option<anyhow::Error>)> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<PoseFrame>(POSE_QUEUE);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            for frame in frames {
+                let pose = frame.map_err(anyhow::Error::from).and_then(|f| {
+                    estimate_frame(&mut *estimator, &f.image, Some(f.t_s))
+                        .map(|(p, _)| p)
+                        .map_err(anyhow::Error::from)
+                });
+                match pose {
+                    Ok(p) => {
+                        if tx.send(p).is_err() {
+                            // The coach stopped (its own error says why).
+                            return None;
+                        }
+                    }
+                    Err(e) => return Some(e),
+                }
+            }
+            None
+        });
+        let mut poses = rx.into_iter().peekable();
+        let report = if poses.peek().is_some() {
+            Some(coach(exercise, poses, audio_out))
+        } else {
+            None
+        };
+        let failure = producer
+            .join()
+            .unwrap_or_else(|_| Some(anyhow::anyhow!("the pose thread stopped unexpectedly")));
+        Ok((report.transpose()?, failure))
+    })
+}
+
+/// The pipeline's tail (the session stepper), with the audio track
 /// rendered alongside when asked for: one pass, one report.
 fn coach(
-    args: &AnalyzeArgs,
     exercise: &crate::coach::Exercise,
-    frames: Vec<PoseFrame>,
+    frames: impl IntoIterator<Item = PoseFrame>,
+    audio_out: Option<&Path>,
 ) -> anyhow::Result<Report> {
-    let Some(wav) = &args.audio_out else {
+    let Some(wav) = audio_out else {
         return Ok(analyze_track(exercise, frames));
     };
     let settings = crate::audio::AudioSettings::default();

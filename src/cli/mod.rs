@@ -7,7 +7,7 @@
 // Writing to stdout is this module's job; the rest of the crate may not.
 #![allow(clippy::print_stdout)]
 
-mod analyze;
+pub(crate) mod analyze;
 mod bench;
 mod exercises;
 #[cfg(feature = "gui")]

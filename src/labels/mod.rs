@@ -17,10 +17,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::coach::{Catalogue, Coach, Event};
-use crate::motion::Smoother;
+use crate::coach::{Catalogue, Event};
 use crate::pose::PoseFrame;
-use crate::session::Session;
+use crate::session::Stepper;
 
 /// A fault warning counts when it starts this close to a labelled time.
 pub const FAULT_WINDOW_S: f64 = 1.5;
@@ -187,11 +186,10 @@ pub struct Coached {
 /// `analyze` and the window.
 #[must_use]
 pub fn coach_events(exercise: &crate::coach::Exercise, frames: &[PoseFrame]) -> Vec<Event> {
-    let mut smoother = Smoother::default();
-    let mut coach = Coach::new(exercise);
+    let mut stepper = Stepper::new(exercise);
     frames
         .iter()
-        .flat_map(|f| coach.step(&smoother.smooth(f)).events)
+        .flat_map(|f| stepper.step(f.clone()).feedback.events)
         .collect()
 }
 
@@ -199,16 +197,12 @@ pub fn coach_events(exercise: &crate::coach::Exercise, frames: &[PoseFrame]) -> 
 /// session as `analyze` and the window.
 #[must_use]
 pub fn coach_clip(exercise: &crate::coach::Exercise, frames: &[PoseFrame]) -> Coached {
-    let mut smoother = Smoother::default();
-    let mut coach = Coach::new(exercise);
-    let mut session = Session::new(exercise);
+    let mut stepper = Stepper::new(exercise);
     let mut out = Coached::default();
     let mut open: Vec<(String, f64)> = Vec::new();
     let mut last_t = 0.0;
     for frame in frames {
-        let smooth = smoother.smooth(frame);
-        let fb = coach.step(&smooth);
-        session.record(&smooth, &fb);
+        let fb = stepper.step(frame.clone()).feedback;
         last_t = fb.t_s;
         out.in_position.push((fb.t_s, fb.in_position));
         for e in &fb.events {
@@ -228,7 +222,7 @@ pub fn coach_clip(exercise: &crate::coach::Exercise, frames: &[PoseFrame]) -> Co
     for (r, start) in open {
         out.warnings.push((r, start, last_t));
     }
-    let report = session.finish();
+    let report = stepper.finish();
     out.reps = report.reps.total;
     out.summary = report.summary_text();
     out

@@ -1,23 +1,23 @@
 //! Session stage: records the coach's feedback into a timeline and a report.
 //!
-//! Depends on `pose`, `motion` and `coach`. [`analyze_track`] is the one pipeline
-//! tail (smoother -> coach -> session) shared by the command line and the window.
+//! Depends on `pose`, `motion` and `coach`. [`Stepper`] is the one pipeline
+//! tail (clock -> smoother -> coach -> session) shared by the command line,
+//! the window, the audio render and the labelled-clip checks.
 
 pub mod report;
+pub mod stepper;
 pub mod summary;
 pub mod timeline;
 pub mod track;
 
 pub use report::{Asymmetry, RepSummary, Report, RomRecord, RuleWarnings};
+pub use stepper::{Step, Stepper};
 pub use summary::{Highlights, Sample, SideStats, Summary, WarningSpan, sample_of};
 pub use timeline::{HoldRecord, Timeline, WarningRecord};
 pub use track::{Track, TrackError, parse_track, read_track};
 
 use crate::coach::exercise::RuleKind;
-use crate::coach::{
-    Coach, Event, Exercise, Feedback, HoldProgress, Phase, RepCounts, RuleState, Side,
-};
-use crate::motion::Smoother;
+use crate::coach::{Event, Exercise, Feedback, HoldProgress, Phase, RepCounts, RuleState, Side};
 use crate::pose::PoseFrame;
 use std::collections::BTreeMap;
 
@@ -75,7 +75,7 @@ impl Session {
 
     /// Records one frame's feedback; returns the frame's timeline sample
     /// (what the window's history keeps for it).
-    pub fn record(&mut self, _frame: &PoseFrame, feedback: &Feedback) -> &Sample {
+    pub fn record(&mut self, feedback: &Feedback) -> &Sample {
         self.frames += 1;
         let sample = sample_of(feedback.t_s, feedback, &mut self.holds);
         self.first_t.get_or_insert(feedback.t_s);
@@ -264,15 +264,11 @@ impl Session {
 /// Smooths, coaches and records a whole pose track.
 #[must_use]
 pub fn analyze_track(exercise: &Exercise, frames: impl IntoIterator<Item = PoseFrame>) -> Report {
-    let mut smoother = Smoother::default();
-    let mut coach = Coach::new(exercise);
-    let mut session = Session::new(exercise);
+    let mut stepper = Stepper::new(exercise);
     for frame in frames {
-        let smooth = smoother.smooth(&frame);
-        let feedback = coach.step(&smooth);
-        session.record(&smooth, &feedback);
+        stepper.step(frame);
     }
-    session.finish()
+    stepper.finish()
 }
 
 #[cfg(test)]

@@ -1,0 +1,405 @@
+//! The inference thread: takes the newest frame from the slot, runs pose
+//! and the session stepper (the same tail as `formcoach analyze`), speaks
+//! the cues, records the timeline and sends the window an [`Update`].
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, TrySendError};
+
+use super::capture::POLL;
+use super::recording::Recording;
+use super::slot::{Captured, Slot, SlotItem};
+use super::speed::SpeedMeter;
+use super::{Control, LiveError, Outcome, PipelineConfig, Status, Update};
+use crate::audio::{Announcer, Player};
+use crate::coach::Feedback;
+use crate::models::fetch::{Progress, ProgressSink};
+use crate::models::runtime::SessionOptions;
+use crate::pose;
+use crate::session::Stepper;
+
+/// State owned by the inference thread.
+pub(super) struct Inference {
+    config: PipelineConfig,
+    tx: SyncSender<Update>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+    control: Arc<Control>,
+    /// Clock, smoothing, coach and session: the same tail as `analyze`.
+    stepper: Stepper,
+    /// The timeline and pictures going to the history.
+    recording: Recording,
+    coached_frames: u64,
+    speed: SpeedMeter,
+    /// Turns feedback into spoken cues, counts and tones.
+    announcer: Announcer,
+    /// Plays them on its own thread; never blocks this one.
+    player: Player,
+}
+
+impl Inference {
+    pub(super) fn new(
+        config: PipelineConfig,
+        tx: SyncSender<Update>,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+        control: Arc<Control>,
+    ) -> Inference {
+        let stepper = Stepper::new(&config.exercise);
+        let audio_settings = config.audio.sanitized();
+        control.muted.store(audio_settings.muted, Ordering::Relaxed);
+        let player = Player::start(&audio_settings);
+        let announcer = Announcer::new(&config.exercise, audio_settings.clone());
+        player.prepare(announcer.phrases());
+        let recording = Recording::new(&config);
+        Inference {
+            config,
+            tx,
+            repaint,
+            control,
+            stepper,
+            recording,
+            coached_frames: 0,
+            speed: SpeedMeter::default(),
+            announcer,
+            player,
+        }
+    }
+
+    /// Speaks what the feedback calls for, following the window's mute switch
+    /// (the window saves the choice).
+    fn announce(&mut self, feedback: &Feedback) {
+        let muted = self.control.muted.load(Ordering::Relaxed);
+        if muted != self.player.is_muted() {
+            self.player.set_muted(muted);
+        }
+        self.player.play_all(self.announcer.step(feedback));
+    }
+
+    fn send(&self, update: Update) {
+        if matches!(update.status, Status::Running | Status::Paused) {
+            match self.tx.try_send(update) {
+                // The window is behind; it will pick up a newer picture.
+                Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+            }
+        } else {
+            // A change of state (the video ended, the camera went away, a
+            // failure) must reach the window even when it is behind: dropping
+            // "ended" once left the window on a finished video for good. The
+            // window drains the queue every frame, so this waits a frame at most;
+            // a closed window returns at once.
+            (self.repaint)();
+            let _ = self.tx.send(update);
+        }
+        (self.repaint)();
+    }
+
+    pub(super) fn run(mut self, slot: &Slot, control: &Control) -> Outcome {
+        self.send(Update::status(Status::Starting(format!(
+            "Loading the pose model {}…",
+            self.config.model
+        ))));
+        if let Err(e) = self.fetch_first() {
+            self.send(Update::failed(&LiveError::Fetch {
+                model: self.config.model.clone(),
+                error: Arc::new(e),
+            }));
+            return self.finish();
+        }
+        let mut estimator =
+            match pose::open_estimator(&self.config.model, SessionOptions::default()) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.send(Update::failed(&LiveError::Open(Arc::new(e))));
+                    return self.finish();
+                }
+            };
+        control.model_ready.store(true, Ordering::Relaxed);
+        self.send(Update::status(Status::Starting(
+            "Waiting for the first picture…".to_owned(),
+        )));
+        while !control.cancel.load(Ordering::Relaxed) {
+            let Some(item) = slot.take(POLL) else {
+                continue;
+            };
+            let dropped = slot.dropped.load(Ordering::Relaxed);
+            if !self.handle(item, dropped, estimator.as_mut()) {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    /// Handles one item from the slot, `dropped` being the slot's drop
+    /// counter when it was taken; returns whether to go on. Everything the
+    /// window sees of a frame passes through here, so the parity test can
+    /// drive it frame for frame without the real-time slot in between.
+    fn handle(
+        &mut self,
+        item: SlotItem,
+        dropped: u64,
+        estimator: &mut dyn pose::PoseEstimator,
+    ) -> bool {
+        match item {
+            SlotItem::Frame(captured) => {
+                self.speed.taken(dropped);
+                if self.control.paused.load(Ordering::Relaxed) {
+                    self.recording.flush();
+                    self.send(Update {
+                        image: Some(Arc::new(captured.frame.image)),
+                        ..Update::status(Status::Paused)
+                    });
+                } else if let Err(e) = self.coach_frame(estimator, captured) {
+                    self.send(Update::failed(&e));
+                    return false;
+                }
+                true
+            }
+            SlotItem::Ended => {
+                self.send(Update::status(Status::Ended));
+                false
+            }
+            SlotItem::Lost(why) => {
+                self.recording.flush();
+                self.send(Update::status(Status::SourceLost(why.to_string())));
+                true
+            }
+            SlotItem::Failed(why) => {
+                self.send(Update::failed(&why));
+                false
+            }
+        }
+    }
+
+    /// On a first start the model and ONNX Runtime are fetched and converted
+    /// (about 170 MB from the registries); the banner says which step that
+    /// is on instead of a bare "loading" for minutes.
+    fn fetch_first(&self) -> Result<(), crate::models::ModelError> {
+        let (tx, repaint) = (self.tx.clone(), self.repaint.clone());
+        let model = self.config.model.clone();
+        let sink: ProgressSink = Arc::new(move |step: &str| {
+            let _ = tx.send(Update::status(Status::Starting(format!(
+                "Getting the pose model {model} ready. This happens once and can take a few \
+                 minutes.\n{step}"
+            ))));
+            repaint();
+        });
+        crate::models::fetch_missing(
+            &pose::required_models(&self.config.model),
+            &Progress::stderr().with_sink(sink),
+        )
+    }
+
+    fn coach_frame(
+        &mut self,
+        estimator: &mut dyn pose::PoseEstimator,
+        captured: Captured,
+    ) -> Result<(), LiveError> {
+        let (raw, timings) =
+            pose::estimate_frame(estimator, &captured.frame.image, Some(captured.frame.t_s))
+                .map_err(|e| LiveError::Frame(Arc::new(e)))?;
+        let step = self.stepper.step(raw);
+        let (smooth, feedback, sample) = (step.pose, step.feedback, step.sample);
+        self.announce(&feedback);
+        self.recording
+            .frame(&sample, feedback.t_s, &captured.frame.image, &smooth);
+        self.coached_frames += 1;
+        let speed = self.speed.done(captured.at, timings.total_ms());
+        let status = if self.control.paused.load(Ordering::Relaxed) {
+            Status::Paused
+        } else {
+            Status::Running
+        };
+        self.send(Update {
+            image: Some(Arc::new(captured.frame.image)),
+            pose: Some(smooth),
+            feedback: Some(feedback),
+            stats: speed,
+            status,
+            store_error: self.recording.error(),
+            audio_problem: self.player.problem(),
+        });
+        Ok(())
+    }
+
+    fn finish(self) -> Outcome {
+        let recorded = self.recording.finish();
+        let (report, samples) = self.stepper.finish_with_samples();
+        let report = (self.coached_frames > 0).then_some(report);
+        Outcome {
+            samples,
+            report,
+            session_id: recorded.session_id,
+            store_error: recorded.error,
+            speed: self.speed.summary(),
+            thumbnails: recorded.thumbnails,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    use image::RgbImage;
+
+    use super::super::{FOLDER_FPS, SourceSpec, UPDATE_QUEUE};
+    use super::*;
+    use crate::audio::AudioSettings;
+    use crate::coach::Exercise;
+    use crate::pose::PoseFrame;
+    use crate::session::Report;
+    use crate::source::Frame;
+
+    /// Hands back a recorded track's people as if a model had found them,
+    /// so the window's path runs without pixels or a model file.
+    struct Replay(std::vec::IntoIter<PoseFrame>);
+
+    impl pose::PoseEstimator for Replay {
+        fn model_name(&self) -> &'static str {
+            "replay"
+        }
+        fn estimate(&mut self, _frame: &RgbImage) -> Result<pose::Estimate, pose::PoseError> {
+            let found = self.0.next();
+            Ok(pose::Estimate {
+                others_present: found.as_ref().map_or(0, |f| f.others_present),
+                people: found.map(|f| f.people).unwrap_or_default(),
+                timings: pose::StageTimings::default(),
+            })
+        }
+        fn run_bare(&mut self) -> Result<(), pose::PoseError> {
+            Ok(())
+        }
+    }
+
+    /// The window's inference path, frame for frame: each frame goes through
+    /// `Inference::handle` as the slot hands it over, without the real-time
+    /// pacing that skips frames while inference is busy. Returns the
+    /// feedback events the window was sent and the session's report.
+    fn window_path(
+        exercise: &Exercise,
+        frames: impl Iterator<Item = Frame>,
+        estimator: &mut dyn pose::PoseEstimator,
+    ) -> (Vec<crate::coach::Event>, Report) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(UPDATE_QUEUE);
+        let config = PipelineConfig {
+            source: SourceSpec::Video {
+                path: PathBuf::from("parity"),
+            },
+            model: estimator.model_name().to_owned(),
+            exercise: exercise.clone(),
+            db_path: None,
+            audio: AudioSettings {
+                muted: true,
+                ..AudioSettings::default()
+            },
+        };
+        let mut inference =
+            Inference::new(config, tx, Arc::new(|| {}), Arc::new(Control::default()));
+        let mut events = Vec::new();
+        let drain = |events: &mut Vec<crate::coach::Event>| {
+            while let Ok(u) = rx.try_recv() {
+                assert!(!matches!(u.status, Status::Failed(_)), "{:?}", u.status);
+                events.extend(u.feedback.into_iter().flat_map(|f| f.events));
+            }
+        };
+        for frame in frames {
+            let captured = Captured {
+                frame,
+                at: Instant::now(),
+            };
+            assert!(inference.handle(SlotItem::Frame(captured), 0, estimator));
+            drain(&mut events);
+        }
+        assert!(!inference.handle(SlotItem::Ended, 0, estimator));
+        drain(&mut events);
+        let report = inference.finish().report.unwrap();
+        (events, report)
+    }
+
+    /// `formcoach analyze`'s path over the same frames.
+    fn analyze_path(
+        exercise: &Exercise,
+        frames: impl Iterator<Item = Frame> + Send,
+        estimator: &mut dyn pose::PoseEstimator,
+    ) -> Report {
+        let (report, failure) =
+            crate::cli::analyze::coach_frames(exercise, frames.map(Ok), estimator, None).unwrap();
+        assert!(failure.is_none(), "{failure:?}");
+        report.unwrap()
+    }
+
+    fn assert_same_coaching(window: &(Vec<crate::coach::Event>, Report), analyze: &Report) {
+        let (events, report) = window;
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, crate::coach::Event::WarningStart { .. })),
+            "no warning came up, so the comparison proves little: {events:?}"
+        );
+        assert_eq!(
+            events, &analyze.timeline,
+            "the window was sent other events"
+        );
+        assert_eq!(report.timeline, analyze.timeline);
+        assert_eq!(report.to_json().unwrap(), analyze.to_json().unwrap());
+    }
+
+    /// The window and `analyze` coach a recorded track alike, event for
+    /// event: they step the same code. Runs everywhere (a committed track).
+    #[test]
+    fn the_window_and_analyze_coach_a_track_alike() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let track = crate::session::read_track(
+            &dir.join("fixtures/tracks/thread-the-needle/faults.jsonl.gz"),
+        )
+        .unwrap();
+        let exercise = crate::coach::Catalogue::builtin_exercise("thread-the-needle");
+        let frames = || {
+            track.frames.iter().map(|f| Frame {
+                t_s: f.t.unwrap(),
+                image: RgbImage::new(f.width, f.height),
+            })
+        };
+        let window = window_path(
+            &exercise,
+            frames(),
+            &mut Replay(track.frames.clone().into_iter()),
+        );
+        let analyze = analyze_path(
+            &exercise,
+            frames(),
+            &mut Replay(track.frames.clone().into_iter()),
+        );
+        assert_eq!(analyze.frames, track.frames.len() as u64);
+        assert_same_coaching(&window, &analyze);
+    }
+
+    /// The same over a real video through the default pose model (a clip
+    /// labelled with a head-level fault, so a warning comes up). Needs
+    /// `FORMCOACH_FIXTURES` (the shared fixtures folder) and the models
+    /// (fetched on first use); without the fixtures it says so and passes.
+    #[test]
+    fn the_window_and_analyze_coach_a_real_video_alike() {
+        let Some(dir) = std::env::var_os("FORMCOACH_FIXTURES").filter(|d| !d.is_empty()) else {
+            eprintln!(
+                "SKIPPED the_window_and_analyze_coach_a_real_video_alike: FORMCOACH_FIXTURES \
+                 is not set (point it at the shared fixtures folder; .ci/run does)"
+            );
+            return;
+        };
+        let video = PathBuf::from(dir).join("video/seated_sidebend_chair_front_01.mp4");
+        let exercise = crate::coach::Catalogue::builtin_exercise("seated-cervical-rotation");
+        let model = pose::DEFAULT_MODEL;
+        crate::models::fetch_missing(&pose::required_models(model), &Progress::stderr()).unwrap();
+        let open = || {
+            crate::source::open_frames(&video, FOLDER_FPS)
+                .unwrap()
+                .map(Result::unwrap)
+        };
+        let mut estimator = pose::open_estimator(model, SessionOptions::default()).unwrap();
+        let window = window_path(&exercise, open(), estimator.as_mut());
+        let mut estimator = pose::open_estimator(model, SessionOptions::default()).unwrap();
+        let analyze = analyze_path(&exercise, open(), estimator.as_mut());
+        assert_same_coaching(&window, &analyze);
+    }
+}
