@@ -420,6 +420,42 @@ fn back_direction(
     Some((normal.0 * sign, normal.1 * sign))
 }
 
+/// How much of the confidence is left when an arm lies along the back.
+const ARM_OVER_BACK_TRUST: f32 = 0.3;
+
+/// Whether an elbow lies on the back side of the trunk's axis, level with
+/// the trunk: then the upper arm (the far one, seen from the side) runs
+/// along the back and its outline replaces the back's in the silhouette.
+/// Seen on the prone chest lift still: the far elbow raised beside the
+/// ribs, the traced "back" was the top of that arm. Elbows are otherwise on
+/// the belly side (all fours, seated arms forward) or beyond the shoulders
+/// (arms overhead).
+fn arm_over_back(
+    person: &Person,
+    roi: &Roi,
+    size: f32,
+    hip: (f32, f32),
+    shoulder: (f32, f32),
+    back: (f32, f32),
+) -> bool {
+    let (ax, ay) = (shoulder.0 - hip.0, shoulder.1 - hip.1);
+    let len2 = ax * ax + ay * ay;
+    if len2 <= 1.0 {
+        return false;
+    }
+    [Joint::LeftElbow, Joint::RightElbow].iter().any(|&j| {
+        // Whatever its visibility: the far elbow against the back is often
+        // scored as hidden although its outline is what the mask shows.
+        person.confident(j, 0.0).is_some_and(|k| {
+            let (u, v) = roi.crop_from_frame(k.x, k.y, size);
+            let (dx, dy) = (u - hip.0, v - hip.1);
+            let t = (dx * ax + dy * ay) / len2;
+            let across = (dx * back.0 + dy * back.1) / len2.sqrt();
+            (0.1..0.95).contains(&t) && across > 0.05
+        })
+    })
+}
+
 /// Measures the back of `person` on their mask: `None` in a front or back
 /// view (the back's curve is not in the silhouette), without hip and
 /// shoulder landmarks, or when too little of the edge was found.
@@ -441,6 +477,11 @@ pub fn measure(person: &Person, mask: &SegmentationMask) -> Option<Spine> {
     let found = profile.points.len() as f32 / profile.rays.max(1) as f32;
     let smooth = smoothness(&profile, (shoulder.0 - hip.0).hypot(shoulder.1 - hip.1));
     let view = ((side - MIN_SIDE_ON) / (FULL_SIDE_ON - MIN_SIDE_ON)).clamp(0.0, 1.0);
+    let arm = if arm_over_back(person, roi, crop_size, hip, shoulder, back) {
+        ARM_OVER_BACK_TRUST
+    } else {
+        1.0
+    };
     let (ax, ay) = (shoulder.0 - hip.0, shoulder.1 - hip.1);
     let line = profile
         .points
@@ -455,7 +496,8 @@ pub fn measure(person: &Person, mask: &SegmentationMask) -> Option<Spine> {
         measure: SpineMeasure {
             thoracic_curve_deg: round1(thoracic),
             lumbar_curve_deg: round1(lumbar),
-            confidence: (f64::from(found * smooth * (0.3 + 0.7 * view)) * 100.0).round() / 100.0,
+            confidence: (f64::from(found * smooth * arm * (0.3 + 0.7 * view)) * 100.0).round()
+                / 100.0,
         },
         line,
     })
