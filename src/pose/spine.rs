@@ -624,4 +624,68 @@ mod tests {
         let img = m.to_frame(1000, 600);
         assert_eq!(img.get_pixel(fx as u32, fy as u32).0[0], 255);
     }
+
+    /// A person on all fours seen from the side, trunk level from the hip
+    /// centre (60, 150) to the shoulders (200, 150), knees below the hips;
+    /// the back's edge is `top(x)` and the belly is flat at y = 180.
+    fn on_all_fours(top: impl Fn(f32) -> f32, shoulder_width: f32) -> (Person, SegmentationMask) {
+        use crate::pose::Keypoint;
+        let kp = |joint, x, y| Keypoint {
+            joint,
+            x,
+            y,
+            score: 0.9,
+        };
+        let person = Person {
+            score: 0.9,
+            keypoints: vec![
+                kp(Joint::LeftHip, 60.0, 150.0),
+                kp(Joint::RightHip, 60.0, 150.0),
+                kp(Joint::LeftShoulder, 200.0, 150.0 - shoulder_width / 2.0),
+                kp(Joint::RightShoulder, 200.0, 150.0 + shoulder_width / 2.0),
+                kp(Joint::LeftKnee, 60.0, 230.0),
+                kp(Joint::RightKnee, 62.0, 230.0),
+            ],
+            world: None,
+        };
+        let m = mask(|x, y| (30.0..235.0).contains(&x) && y < 180.0 && y > top(x));
+        (person, m)
+    }
+
+    fn hump(x: f32) -> f32 {
+        if (60.0..=200.0).contains(&x) {
+            (std::f32::consts::PI * (x - 60.0) / 140.0).sin()
+        } else {
+            0.0
+        }
+    }
+
+    #[test]
+    fn a_rounded_back_reads_flexion_and_an_arched_one_extension() {
+        let (person, m) = on_all_fours(|x| 125.0 - 20.0 * hump(x), 0.0);
+        let rounded = measure(&person, &m).unwrap();
+        assert!(rounded.measure.thoracic_curve_deg > 10.0, "{rounded:?}");
+        assert!(rounded.measure.lumbar_curve_deg > 10.0, "{rounded:?}");
+        assert!(rounded.measure.confidence > 0.9, "{rounded:?}");
+        // The line lies on the back's edge, above the trunk's axis.
+        for &(x, y) in &rounded.line {
+            assert!((y - (125.0 - 20.0 * hump(x))).abs() < 2.0, "({x}, {y})");
+        }
+        let (person, m) = on_all_fours(|x| 125.0 + 15.0 * hump(x), 0.0);
+        let arched = measure(&person, &m).unwrap();
+        assert!(arched.measure.thoracic_curve_deg < -10.0, "{arched:?}");
+        assert!(arched.measure.lumbar_curve_deg < -10.0, "{arched:?}");
+        let (person, m) = on_all_fours(|_| 125.0, 0.0);
+        let flat = measure(&person, &m).unwrap();
+        assert!(flat.measure.thoracic_curve_deg.abs() < 2.0, "{flat:?}");
+        assert!(flat.measure.lumbar_curve_deg.abs() < 2.0, "{flat:?}");
+    }
+
+    #[test]
+    fn a_front_view_has_no_spine() {
+        // Shoulders as wide as a front-on torso: the back's curve is not
+        // in the outline.
+        let (person, m) = on_all_fours(|x| 125.0 - 20.0 * hump(x), 120.0);
+        assert_eq!(measure(&person, &m), None);
+    }
 }
