@@ -143,3 +143,39 @@ fn unknown_model_lists_the_choices() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("movenet-thunder"), "{}", stderr(&out));
 }
+
+#[test]
+fn spine_is_printed_for_side_views_only_when_asked_and_drawn() {
+    let Some(fx) = fixtures("spine_is_printed_for_side_views_only_when_asked_and_drawn") else {
+        return;
+    };
+    let cat = fx.join("images/allfours_02.jpg").display().to_string();
+    let front = fx
+        .join("images/standing_arms_out_01.jpg")
+        .display()
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("formcoach-spine-{}", std::process::id()));
+    let dir_s = dir.display().to_string();
+    let out = formcoach(&["pose", "--spine", "--draw", &dir_s, &cat, &front]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let spine = &people(&lines[0])[0]["spine"];
+    assert!(
+        spine["thoracic_curve_deg"].as_f64().unwrap() > 20.0,
+        "{spine}"
+    );
+    assert!(spine["lumbar_curve_deg"].as_f64().is_some(), "{spine}");
+    assert!(spine["confidence"].as_f64().unwrap() > 0.5, "{spine}");
+    // A front view shows no curve of the back: no spine at all.
+    assert!(people(&lines[1])[0].get("spine").is_none(), "{}", lines[1]);
+    assert!(dir.join("allfours_02.png").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    // Not asked for: the line is as before.
+    let out = formcoach(&["pose", &cat]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("spine"));
+}

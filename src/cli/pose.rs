@@ -8,7 +8,8 @@ use clap::Args;
 
 use super::Outcome;
 use crate::models::runtime::SessionOptions;
-use crate::pose::{self, draw, open_estimator};
+use crate::pose::spine::{self, Spine};
+use crate::pose::{self, PoseFrame, draw, open_estimator_with};
 
 /// Arguments of `formcoach pose`.
 #[derive(Debug, Args)]
@@ -33,6 +34,13 @@ pub struct PoseArgs {
     /// Accepted for clarity: with `--video` the output is always JSON lines.
     #[arg(long)]
     pub jsonl: bool,
+    /// Also measure the back's curve from the person's silhouette in side
+    /// views (BlazePose only): adds `"spine": {"thoracic_curve_deg",
+    /// "lumbar_curve_deg", "confidence"}` to each person with a mask, and
+    /// the traced back line to `--draw` overlays. Runs the landmark graph
+    /// with its segmentation branch, which costs extra time per frame.
+    #[arg(long)]
+    pub spine: bool,
     /// Images to read (JPEG, PNG, WebP, BMP).
     #[arg(required_unless_present = "video", value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
@@ -43,7 +51,7 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
-    let mut estimator = open_estimator(&args.model, options)?;
+    let mut estimator = open_estimator_with(&args.model, options, args.spine)?;
     if let Some(dir) = &args.draw {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the overlay folder {}", dir.display()))?;
@@ -57,7 +65,8 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
             let frame = frame?;
             let (line, _) =
                 pose::estimate_frame(estimator.as_mut(), &frame.image, Some(frame.t_s))?;
-            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            let spines = spines_of(estimator.as_ref(), &line, args.spine);
+            writeln!(out, "{}", to_json(&line, &spines)?)?;
             n += 1;
         }
         out.flush()?;
@@ -66,7 +75,7 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
     }
     let mut failed = 0_usize;
     for path in &args.images {
-        match one_image(estimator.as_mut(), path, args.draw.as_deref()) {
+        match one_image(estimator.as_mut(), path, args.draw.as_deref(), args.spine) {
             Ok(line) => {
                 writeln!(out, "{line}")?;
                 out.flush()?;
@@ -88,14 +97,19 @@ fn one_image(
     estimator: &mut dyn pose::PoseEstimator,
     path: &Path,
     draw_dir: Option<&Path>,
+    with_spine: bool,
 ) -> anyhow::Result<String> {
     let image = crate::source::images::read_rgb(path)?;
     // Separate photos are not a video: never track from one to the next.
     estimator.reset();
     let (mut frame, _) = pose::estimate_frame(estimator, &image, None)?;
     frame.image = Some(path.display().to_string());
+    let spines = spines_of(estimator, &frame, with_spine);
     if let Some(dir) = draw_dir {
-        let overlay = draw::draw_people(&image, &frame.people);
+        let mut overlay = draw::draw_people(&image, &frame.people);
+        for s in spines.iter().flatten() {
+            draw::draw_back_line(&mut overlay, &s.line);
+        }
         let stem = path
             .file_stem()
             .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
@@ -104,5 +118,38 @@ fn one_image(
             .save(&out)
             .with_context(|| format!("cannot write the overlay {}", out.display()))?;
     }
-    Ok(serde_json::to_string(&frame)?)
+    to_json(&frame, &spines)
+}
+
+/// The spine of each person, when asked for and the estimator kept a mask.
+/// BlazePose follows one person, whose mask is the last one it made.
+fn spines_of(
+    estimator: &dyn pose::PoseEstimator,
+    frame: &PoseFrame,
+    with_spine: bool,
+) -> Vec<Option<Spine>> {
+    let mask = estimator.segmentation().filter(|_| with_spine);
+    frame
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| mask.filter(|_| i == 0).and_then(|m| spine::measure(p, m)))
+        .collect()
+}
+
+/// The pose line, with `"spine"` added to each person that has one (the
+/// pose types stay free of it, so tracks without a spine read as before).
+fn to_json(frame: &PoseFrame, spines: &[Option<Spine>]) -> anyhow::Result<String> {
+    if spines.iter().all(Option::is_none) {
+        return Ok(serde_json::to_string(frame)?);
+    }
+    let mut value = serde_json::to_value(frame)?;
+    if let Some(people) = value.get_mut("people").and_then(|p| p.as_array_mut()) {
+        for (person, spine) in people.iter_mut().zip(spines) {
+            if let (Some(obj), Some(s)) = (person.as_object_mut(), spine) {
+                obj.insert("spine".to_owned(), serde_json::to_value(s.measure)?);
+            }
+        }
+    }
+    Ok(serde_json::to_string(&value)?)
 }

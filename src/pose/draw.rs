@@ -99,6 +99,37 @@ pub fn draw_people(image: &image::RgbImage, people: &[Person]) -> RgbaImage {
     canvas.0
 }
 
+/// Colour of the traced back line: bluish green, apart from the skeleton's
+/// orange, sky blue and yellow.
+const BACK_LINE: [u8; 3] = [0, 158, 115];
+
+/// Draws a traced back line (frame pixels, hip end first) over an overlay,
+/// with a dark outline so it shows on light and dark clothes alike.
+pub fn draw_back_line(overlay: &mut RgbaImage, line: &[(f32, f32)]) {
+    let diag = f32::hypot(overlay.width() as f32, overlay.height() as f32);
+    let width = (diag / 300.0).clamp(2.0, 10.0);
+    let mut canvas = Blend(std::mem::take(overlay));
+    for (colour, w) in [([20, 20, 20], width + 2.0), (BACK_LINE, width)] {
+        for pair in line.windows(2) {
+            let [r, g, b] = colour;
+            thick_line(&mut canvas, pair[0], pair[1], w, Rgba([r, g, b, 255]));
+        }
+        for &(x, y) in line {
+            if x.is_finite() && y.is_finite() {
+                let centre = (x.round() as i32, y.round() as i32);
+                let [r, g, b] = colour;
+                draw_filled_circle_mut(
+                    &mut canvas,
+                    centre,
+                    (w / 2.0).round() as i32,
+                    Rgba([r, g, b, 255]),
+                );
+            }
+        }
+    }
+    *overlay = canvas.0;
+}
+
 /// A small JPEG of `image` with `people` drawn over it, at most `max_side`
 /// pixels on its longer side: the summary's picture of the moment a warning
 /// came up. Shrinks first and draws after, so lines stay crisp and the cost

@@ -8,6 +8,7 @@ pub mod blazepose;
 pub mod draw;
 pub mod letterbox;
 pub mod movenet;
+pub mod spine;
 pub mod types;
 
 use std::time::Instant;
@@ -127,6 +128,12 @@ pub trait PoseEstimator: Send {
     fn detector_runs(&self) -> u64 {
         0
     }
+    /// The segmentation mask of the person last found, when the estimator
+    /// was opened with one (`open_estimator_with`); the spine measures read
+    /// it. `None` for models without a mask.
+    fn segmentation(&self) -> Option<&spine::SegmentationMask> {
+        None
+    }
 }
 
 /// The converted model files the named estimator opens (BlazePose needs its
@@ -144,13 +151,24 @@ pub fn open_estimator(
     model: &str,
     options: SessionOptions,
 ) -> Result<Box<dyn PoseEstimator>, PoseError> {
+    open_estimator_with(model, options, false)
+}
+
+/// Like `open_estimator`; with `segmentation`, BlazePose runs its complete
+/// graph and keeps the person's mask (slower: only for callers that read
+/// the spine). MoveNet has no mask and ignores the flag.
+pub fn open_estimator_with(
+    model: &str,
+    options: SessionOptions,
+    segmentation: bool,
+) -> Result<Box<dyn PoseEstimator>, PoseError> {
     match model {
         "movenet-lightning" | "movenet-thunder" => {
             Ok(Box::new(movenet::MoveNet::open(model, options)?))
         }
-        "blazepose-lite" | "blazepose-full" | "blazepose-heavy" => {
-            Ok(Box::new(blazepose::BlazePose::open(model, options)?))
-        }
+        "blazepose-lite" | "blazepose-full" | "blazepose-heavy" => Ok(Box::new(
+            blazepose::BlazePose::open_with(model, options, segmentation)?,
+        )),
         other => Err(PoseError::UnknownModel(other.to_owned())),
     }
 }

@@ -80,6 +80,7 @@ use crate::pose::blazepose::landmarks::{
 use crate::pose::blazepose::roi::{Roi, RoiWarper};
 use crate::pose::blazepose::track::{POSE_FLAG_MIN, Tracker};
 use crate::pose::letterbox::{Letterbox, LetterboxResizer};
+use crate::pose::spine::SegmentationMask;
 use crate::pose::{
     BLAZEPOSE_33, Estimate, Keypoint, Person, PoseError, PoseEstimator, StageTimings, WorldPoint,
 };
@@ -121,6 +122,11 @@ const OUT_LANDMARKS: &str = "ld_3d";
 const OUT_WORLD: &str = "world_3d";
 const OUT_FLAG: &str = "output_poseflag";
 const OUT_HEATMAP: &str = "activation_heatmap";
+const OUT_SEGMENTATION: &str = "activation_segmentation";
+
+/// Side of the segmentation mask the complete landmark graphs output (it
+/// covers the 256 crop one cell per crop pixel).
+pub const SEGMENTATION_SIZE: usize = 256;
 
 /// One person the detector found, in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,6 +156,10 @@ pub struct BlazePose {
     world_3d: Vec<f32>,
     pose_flag: Vec<f32>,
     heatmap: Vec<f32>,
+    /// Whether the graph with the segmentation branch was opened.
+    segmentation: bool,
+    mask: Vec<f32>,
+    last_mask: Option<SegmentationMask>,
     tracking: bool,
     tracker: Tracker,
     last_roi: Option<Roi>,
@@ -212,8 +222,22 @@ impl BlazePose {
     /// Opens `blazepose-lite`, `-full` or `-heavy` together with the
     /// detector, fetching and converting them first if needed.
     pub fn open(name: &str, options: SessionOptions) -> Result<BlazePose, PoseError> {
+        BlazePose::open_with(name, options, false)
+    }
+
+    /// Opens the estimator; with `segmentation`, runs the complete landmark
+    /// graph (the plain model name in the manifest) and keeps the person's
+    /// segmentation mask of every frame, which the spine measures read. The
+    /// mask branch roughly doubles the landmark run's time (see
+    /// `landmark_graph`), so it is only opened when asked for.
+    pub fn open_with(
+        name: &str,
+        options: SessionOptions,
+        segmentation: bool,
+    ) -> Result<BlazePose, PoseError> {
         let manifest = Manifest::builtin()?;
         let graph = landmark_graph(name)
+            .map(|g| if segmentation { name } else { g })
             .filter(|g| manifest.model(g).is_some_and(|m| m.family == "blazepose"))
             .ok_or_else(|| PoseError::UnknownModel(name.to_owned()))?;
         let detector = session_from_file(&ensure_model(DETECTOR_MODEL)?, options)?;
@@ -234,6 +258,9 @@ impl BlazePose {
             world_3d: Vec::with_capacity(NUM_LANDMARKS * 3),
             pose_flag: Vec::with_capacity(1),
             heatmap: Vec::with_capacity(HEATMAP_SIZE * HEATMAP_SIZE * NUM_LANDMARKS),
+            segmentation,
+            mask: Vec::new(),
+            last_mask: None,
             tracking: true,
             tracker: Tracker::default(),
             last_roi: None,
@@ -319,19 +346,31 @@ impl BlazePose {
     fn run_landmarks(&mut self) -> Result<(), PoseError> {
         self.landmark_runs += 1;
         let name = self.name.clone();
+        let mut outputs = vec![
+            (OUT_LANDMARKS, &mut self.ld_3d),
+            (OUT_WORLD, &mut self.world_3d),
+            (OUT_FLAG, &mut self.pose_flag),
+            (OUT_HEATMAP, &mut self.heatmap),
+        ];
+        if self.segmentation {
+            outputs.push((OUT_SEGMENTATION, &mut self.mask));
+        }
         run_into(
             &mut self.landmarker,
             &name,
             LANDMARK_INPUT,
             LANDMARK_INPUT_SIZE as usize,
             &self.landmark_input,
-            &mut [
-                (OUT_LANDMARKS, &mut self.ld_3d),
-                (OUT_WORLD, &mut self.world_3d),
-                (OUT_FLAG, &mut self.pose_flag),
-                (OUT_HEATMAP, &mut self.heatmap),
-            ],
+            &mut outputs,
         )?;
+        if self.segmentation {
+            check_len(
+                &name,
+                OUT_SEGMENTATION,
+                self.mask.len(),
+                SEGMENTATION_SIZE * SEGMENTATION_SIZE,
+            )?;
+        }
         check_len(
             &name,
             OUT_LANDMARKS,
@@ -401,6 +440,11 @@ impl BlazePose {
             0.0
         };
         let next = Roi::from_alignment_points(in_frame[AUX_HIP_CENTER], in_frame[AUX_SCALE_POINT]);
+        self.last_mask = self.segmentation.then(|| SegmentationMask {
+            size: SEGMENTATION_SIZE,
+            data: self.mask.clone(),
+            roi,
+        });
         timings.decode_ms += ms_since(t2);
         Ok((
             Person {
@@ -431,6 +475,10 @@ impl PoseEstimator for BlazePose {
         self.detector_runs
     }
 
+    fn segmentation(&self) -> Option<&SegmentationMask> {
+        self.last_mask.as_ref()
+    }
+
     fn estimate(&mut self, frame: &RgbImage) -> Result<Estimate, PoseError> {
         let (w, h) = frame.dimensions();
         if w == 0 || h == 0 {
@@ -441,6 +489,7 @@ impl PoseEstimator for BlazePose {
         }
         self.tracker.check_frame_size(w, h);
         self.last_roi = None;
+        self.last_mask = None;
         let mut timings = StageTimings::default();
 
         // Tracking: the previous landmarks say where to look.
