@@ -2,6 +2,7 @@
 
 use super::Coach;
 use super::feedback::{Cue, RuleState, RuleStatus, Severity, Side};
+use crate::coach::geometry::{PointRef, joint_side};
 
 impl Coach {
     pub(super) fn pick_cue(
@@ -38,10 +39,21 @@ impl Coach {
                 severity: Severity::Info,
             });
         }
-        // A rule that can't see its joints says so instead of warning.
-        let body_missing = statuses.iter().find(|s| s.state == RuleState::Unseen)?;
-        let rule = rule_of(&body_missing.id)?;
-        let point = rule.kind.points().into_iter().next()?;
+        // A rule that can't see its joints says which one instead of
+        // warning, unless it is on the far side in a side view: hidden
+        // behind the body there, it is no placement the person can fix,
+        // and the panel already shows the rule as not judged.
+        let far_side = |point: PointRef| match (self.near, point) {
+            (Some(near), PointRef::Joint(j)) => joint_side(j).is_some_and(|s| s != near),
+            _ => false,
+        };
+        let (f, point) = self
+            .form
+            .iter()
+            .zip(statuses)
+            .filter(|(_, s)| s.state == RuleState::Unseen)
+            .find_map(|(f, _)| f.unseen.filter(|p| !far_side(*p)).map(|p| (f, p)))?;
+        let rule = &self.exercise.rules[f.index];
         Some(Cue {
             rule: rule.id.clone(),
             message: crate::coach::geometry::Unseen(point).message(),

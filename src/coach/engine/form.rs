@@ -4,7 +4,7 @@ use super::feedback::{Event, RuleState, RuleStatus};
 use super::warning::{Said, Warning};
 use super::{Coach, DWELL_S};
 use crate::coach::exercise::{RuleKind, Signal};
-use crate::coach::geometry::{Body, Measure, Vec3};
+use crate::coach::geometry::{Body, Measure, PointRef, Vec3};
 use crate::coach::rules::{Prepared, Verdict, judge, uses_baseline};
 use crate::pose::Joint;
 
@@ -20,6 +20,8 @@ pub(super) struct FormRule {
     pub(super) history: [Vec<(f64, Vec3)>; 2],
     pub(super) warning: Warning,
     pub(super) during: Option<usize>,
+    /// The point this frame could not see, when it could not.
+    pub(super) unseen: Option<PointRef>,
 }
 
 impl Coach {
@@ -78,6 +80,7 @@ impl Coach {
                         }
                     }
                 }
+                f.unseen = verdict.as_ref().err().map(|u| u.0);
                 match verdict {
                     Err(_) => {
                         f.warning.close(t, &rule.id, events);

@@ -131,6 +131,7 @@ impl Coach {
                     history: [Vec::new(), Vec::new()],
                     warning: Warning::default(),
                     during: progress_index(&rule.during),
+                    unseen: None,
                 }),
             }
         }
