@@ -228,7 +228,13 @@ impl Coach {
     /// not moved from the still window it came from (up to
     /// [`MAX_BASELINE_S`]); the first movement ends it for good.
     pub(super) fn refine_baseline(&mut self, body: &Body, t: f64) {
-        let Some(start) = &self.setup.refining else {
+        // The frame that finished setup is in the average already.
+        let Some(start) = self
+            .setup
+            .refining
+            .as_ref()
+            .filter(|_| t > self.setup.last_t)
+        else {
             return;
         };
         let too_long = self
