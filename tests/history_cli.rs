@@ -86,3 +86,63 @@ fn lists_and_exports_what_the_window_kept() {
         assert!(stdout(&again).contains("Prone W"));
     }
 }
+
+/// One sample row with a negative rep count made `history list` fail with
+/// "history database error" and no file named, hiding every session. Rows
+/// are read one by one now: the bad one is skipped and named, the rest kept.
+#[test]
+fn one_bad_row_is_skipped_and_named_not_the_whole_history_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    keep_a_session(dir.path());
+    keep_a_session(dir.path());
+    let db = dir.path().join(DB_FILE);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE samples SET reps_left = -5 WHERE rowid = (SELECT MIN(rowid) FROM samples)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let data = dir.path().to_str().unwrap();
+    let out = formcoach_env(&["history", "list"], &[("FORMCOACH_DATA_DIR", data)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("Prone W").count(), 2, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("skipped"),
+        "the skipped row is not named: {err}"
+    );
+}
+
+/// A zero-byte history file was called "read-only".
+#[test]
+fn an_empty_history_file_is_called_empty_not_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(DB_FILE), b"").unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = formcoach_env(&["history", "list"], &[("FORMCOACH_DATA_DIR", data)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no history yet") && err.contains("empty") && !err.contains("read-only"),
+        "{err}"
+    );
+}
+
+/// A folder where the history file belongs gave "disk I/O error… Error
+/// code 266" with no path.
+#[test]
+fn a_folder_in_place_of_the_history_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DB_FILE);
+    std::fs::create_dir(&db).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = formcoach_env(&["history", "list"], &[("FORMCOACH_DATA_DIR", data)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("not a file"),
+        "{err}"
+    );
+    assert!(!err.contains("Error code"), "{err}");
+}

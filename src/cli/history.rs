@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use crate::store::{Store, default_db_path};
+use crate::store::{Store, StoreError, default_db_path};
 
 /// What to do with the history.
 #[derive(Debug, Subcommand)]
@@ -47,12 +47,32 @@ fn open() -> anyhow::Result<Store> {
             path.display()
         );
     }
-    Ok(Store::open_read_only(&path)?)
+    match Store::open_read_only(&path) {
+        Err(StoreError::Empty { .. }) => anyhow::bail!(
+            "no history yet at {} (the file is empty; sessions coached in the window are kept there)",
+            path.display()
+        ),
+        other => Ok(other?),
+    }
+}
+
+/// Names the rows that were skipped because they could not be read, so a
+/// listing that leaves something out says so.
+fn report_skipped(store: &Store) {
+    for why in store.skipped_rows() {
+        eprintln!("formcoach: warning: {why}");
+    }
 }
 
 /// Runs a history command.
 pub fn run(cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
     let store = open()?;
+    let outcome = run_on(&store, cmd);
+    report_skipped(&store);
+    outcome
+}
+
+fn run_on(store: &Store, cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
     match cmd {
         HistoryCommand::List(args) => {
             let sessions = store.sessions()?;

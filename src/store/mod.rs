@@ -113,6 +113,41 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// Something other than a file is where the history file belongs.
+    #[error(
+        "the history file {path} is not a file (a folder or device is in its place); move it \
+         aside, or set {DATA_DIR_ENV} to use another folder",
+        path = path.display()
+    )]
+    NotAFile {
+        /// Where the file should be.
+        path: PathBuf,
+    },
+    /// The file exists but holds no history at all (zero bytes, or no tables).
+    #[error("the history file {path} is empty: no sessions have been kept yet", path = path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Written by an older formcoach and not yet brought up to date, which
+    /// only a writable open does.
+    #[error(
+        "the history file {path} was written by an older formcoach; open the formcoach window \
+         once to bring it up to date",
+        path = path.display()
+    )]
+    OlderSchema {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Any other failure of the history file, with SQLite's words.
+    #[error("the history file {path} could not be used: {reason}", path = path.display())]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's words.
+        reason: String,
+    },
     /// Any other SQLite failure.
     #[error("history database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -162,6 +197,11 @@ impl StoreError {
     /// Sorts a raw SQLite error into the kinds a person can act on.
     fn classify(path: &Path, err: rusqlite::Error) -> StoreError {
         use rusqlite::ErrorCode;
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return StoreError::NotAFile {
+                path: path.to_path_buf(),
+            };
+        }
         match err.sqlite_error_code() {
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
                 path: path.to_path_buf(),
@@ -175,7 +215,10 @@ impl StoreError {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull {
                 path: path.to_path_buf(),
             },
-            _ => StoreError::Sql(err),
+            _ => StoreError::Unusable {
+                path: path.to_path_buf(),
+                reason: err.to_string(),
+            },
         }
     }
 }
@@ -246,6 +289,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     read_only: bool,
+    /// Rows skipped because they could not be read, in words.
+    skipped: std::cell::RefCell<Vec<String>>,
 }
 
 impl std::fmt::Debug for Store {

@@ -28,6 +28,7 @@ impl Store {
                 conn,
                 path: path.to_path_buf(),
                 read_only: false,
+                skipped: std::cell::RefCell::default(),
             }),
             Err(StoreError::ReadOnly { .. }) if path.is_file() => Store::open_read_only(path),
             Err(e) => Err(e),
@@ -47,9 +48,16 @@ impl Store {
                 known,
             });
         }
+        if found == 0 {
+            // A zero-byte file (or one with no tables yet) is a history with
+            // nothing in it, not a file we may not write.
+            return Err(StoreError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
         if found < known {
-            // An older schema we may not migrate: treat as no usable history.
-            return Err(StoreError::ReadOnly {
+            // Only a writable open migrates, and this one must not write.
+            return Err(StoreError::OlderSchema {
                 path: path.to_path_buf(),
             });
         }
@@ -57,6 +65,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only: true,
+            skipped: std::cell::RefCell::default(),
         })
     }
 
@@ -186,7 +195,9 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Every session, newest first, with summaries.
+    /// Every session, newest first, with summaries. A row that cannot be
+    /// read (a value out of range, a wrong type) is skipped and named in
+    /// [`Store::skipped_rows`]: one bad row must not hide the rest.
     pub fn sessions(&self) -> Result<Vec<SessionRecord>, StoreError> {
         let mut stmt = self
             .conn
@@ -210,8 +221,8 @@ impl Store {
                     SessionStatus::parse(&r.get::<_, String>(7)?),
                 ))
             })
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
             .map_err(|e| self.err(e))?;
+        let rows = self.readable(rows, |i| format!("session row {}", i + 1))?;
         rows.into_iter()
             .map(|(id, meta, status)| {
                 let samples = self.samples(id)?;
@@ -223,6 +234,47 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Keeps the rows that could be read; a row whose values do not fit
+    /// (`what` names it by position) is noted and skipped, while a failure
+    /// of the file itself is still an error.
+    fn readable<T>(
+        &self,
+        rows: impl Iterator<Item = rusqlite::Result<T>>,
+        what: impl Fn(usize) -> String,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut kept = Vec::new();
+        for (i, row) in rows.enumerate() {
+            match row {
+                Ok(v) => kept.push(v),
+                Err(
+                    e @ (rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..)
+                    | rusqlite::Error::InvalidColumnType(..)),
+                ) => self.note_skipped(format!(
+                    "{} of {} could not be read ({e}) and was skipped",
+                    what(i),
+                    self.path.display()
+                )),
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Ok(kept)
+    }
+
+    fn note_skipped(&self, why: String) {
+        let mut skipped = self.skipped.borrow_mut();
+        if !skipped.contains(&why) {
+            skipped.push(why);
+        }
+    }
+
+    /// The rows skipped so far because they could not be read, one line
+    /// each naming the file and the row, for the person to see.
+    #[must_use]
+    pub fn skipped_rows(&self) -> Vec<String> {
+        self.skipped.borrow().clone()
     }
 
     /// The summary of the session of `exercise_id` just before session
@@ -264,23 +316,26 @@ impl Store {
                  FROM samples WHERE session_id = ?1 ORDER BY t_s",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([session_id], |r| {
-            Ok(Sample {
-                t_s: r.get(0)?,
-                observable: r.get(1)?,
-                placement_ok: r.get(2)?,
-                good_form: r.get(3)?,
-                reps_left: r.get(4)?,
-                reps_right: r.get(5)?,
-                holds_left: r.get(6)?,
-                holds_right: r.get(7)?,
-                cue: r.get(8)?,
-                rom_left: r.get(9)?,
-                rom_right: r.get(10)?,
+        let rows = stmt
+            .query_map([session_id], |r| {
+                Ok(Sample {
+                    t_s: r.get(0)?,
+                    observable: r.get(1)?,
+                    placement_ok: r.get(2)?,
+                    good_form: r.get(3)?,
+                    reps_left: r.get(4)?,
+                    reps_right: r.get(5)?,
+                    holds_left: r.get(6)?,
+                    holds_right: r.get(7)?,
+                    cue: r.get(8)?,
+                    rom_left: r.get(9)?,
+                    rom_right: r.get(10)?,
+                })
             })
+            .map_err(|e| self.err(e))?;
+        self.readable(rows, |i| {
+            format!("sample {} of session {session_id}", i + 1)
         })
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| self.err(e))
     }
 
     /// One session's warning pictures, in time order.
@@ -289,14 +344,17 @@ impl Store {
             .conn
             .prepare("SELECT t_s, cue, jpeg FROM thumbnails WHERE session_id = ?1 ORDER BY t_s")
             .map_err(|e| self.err(e))?;
-        stmt.query_map([session_id], |r| {
-            Ok(Thumbnail {
-                t_s: r.get(0)?,
-                cue: r.get(1)?,
-                jpeg: r.get(2)?,
+        let rows = stmt
+            .query_map([session_id], |r| {
+                Ok(Thumbnail {
+                    t_s: r.get(0)?,
+                    cue: r.get(1)?,
+                    jpeg: r.get(2)?,
+                })
             })
+            .map_err(|e| self.err(e))?;
+        self.readable(rows, |i| {
+            format!("picture {} of session {session_id}", i + 1)
         })
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| self.err(e))
     }
 }

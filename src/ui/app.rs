@@ -295,7 +295,15 @@ impl FormcoachApp {
     fn open_history(&mut self) {
         let view = match &self.store {
             Some(store) => match store.sessions() {
-                Ok(sessions) => HistoryView::new(sessions),
+                Ok(sessions) => {
+                    let skipped = store.skipped_rows();
+                    let mut view = HistoryView::new(sessions);
+                    if !skipped.is_empty() {
+                        // What could not be read is named, not silently left out.
+                        view.notice = Some(skipped.join("\n"));
+                    }
+                    view
+                }
                 Err(e) => HistoryView {
                     notice: Some(history_problem(&e)),
                     ..HistoryView::default()
