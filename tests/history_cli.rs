@@ -106,7 +106,12 @@ fn one_bad_row_is_skipped_and_named_not_the_whole_history_lost() {
     let data = dir.path().to_str().unwrap();
     let out = formcoach_env(&["history", "list"], &[("FORMCOACH_DATA_DIR", data)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).matches("Prone W").count(), 2, "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).matches("Prone W").count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
     let err = stderr(&out);
     assert!(
         err.contains(&db.display().to_string()) && err.contains("skipped"),

@@ -73,6 +73,8 @@ impl Run {
         let child = Command::new("xvfb-run")
             .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
             .env("FORMCOACH_DATA_DIR", data)
+            // A fresh data folder would show the safety notice first.
+            .env("FORMCOACH_SAFETY_ACCEPTED", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -101,6 +103,8 @@ impl Run {
         let mut cmd = Command::new("xvfb-run");
         cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
             .env("FORMCOACH_DATA_DIR", data)
+            // A fresh data folder would show the safety notice first.
+            .env("FORMCOACH_SAFETY_ACCEPTED", "1")
             .env("HOME", home)
             .stdout(Stdio::null())
             .stderr(Stdio::null());

@@ -60,6 +60,9 @@ pub struct FormcoachApp {
     picker: PickerView,
     screen: Screen,
     live: Option<(LiveView, LivePipeline)>,
+    /// The exercise and video asked for on the command line, waiting for
+    /// the safety notice to be accepted.
+    pending_start: Option<(String, SourceSpec)>,
     /// The window's size or maximized state changed since settings were read.
     window_moved: bool,
 }
@@ -81,8 +84,19 @@ impl FormcoachApp {
     /// Opens the history, loads the catalogue, and starts on the right screen.
     #[must_use]
     pub fn new(ctx: &egui::Context, options: WindowOptions) -> FormcoachApp {
+        FormcoachApp::with_history(ctx, options, Store::open_default())
+    }
+
+    /// As [`FormcoachApp::new`], with the history already opened (or the
+    /// reason it could not be).
+    #[must_use]
+    pub fn with_history(
+        ctx: &egui::Context,
+        options: WindowOptions,
+        history: Result<Store, StoreError>,
+    ) -> FormcoachApp {
         let mut notices = Vec::new();
-        let store = match Store::open_default() {
+        let store = match history {
             Ok(s) => {
                 if s.read_only() {
                     notices.push(format!(
@@ -153,13 +167,20 @@ impl FormcoachApp {
             picker,
             screen,
             live: None,
+            pending_start: None,
             window_moved: false,
         };
         if let Some(video) = options.video {
-            // Asking for a file on the command line is asking to start now; the
-            // safety notice waits until the picker is next shown.
+            // Asking for a file on the command line is asking to start now,
+            // but a first start still shows the safety notice first: the
+            // video starts once it is accepted.
             let id = options.exercise.unwrap_or_default();
-            app.start(&id, &SourceSpec::Video { path: video });
+            let source = SourceSpec::Video { path: video };
+            if app.settings.safety_accepted || safety_accepted_for_this_run() {
+                app.start(&id, &source);
+            } else {
+                app.pending_start = Some((id, source));
+            }
         }
         app
     }
@@ -395,6 +416,9 @@ impl FormcoachApp {
                 self.settings.safety_accepted = true;
                 self.save_settings();
                 self.screen = Screen::Picker;
+                if let Some((id, source)) = self.pending_start.take() {
+                    self.start(&id, &source);
+                }
             }
             Command::Picker(c) => self.apply_picker(c),
             Command::Live(LiveCommand::TogglePause) => {
@@ -613,6 +637,15 @@ impl FormcoachApp {
     }
 }
 
+/// Environment variable for scripted runs (speed checks, tests) on a fresh
+/// data folder: set to `1` by someone who has read the safety notice, it
+/// skips the notice for this run only and saves nothing.
+pub const SAFETY_ACCEPTED_ENV: &str = "FORMCOACH_SAFETY_ACCEPTED";
+
+fn safety_accepted_for_this_run() -> bool {
+    std::env::var_os(SAFETY_ACCEPTED_ENV).is_some_and(|v| v == "1")
+}
+
 /// A history problem in words, with what to do about it.
 fn history_problem(e: &StoreError) -> String {
     match e {
@@ -659,5 +692,38 @@ impl eframe::App for FormcoachApp {
         if self.window_moved {
             self.save_settings();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Started with `--video` on a first start, the window went straight to
+    /// coaching and the safety notice was never shown.
+    #[test]
+    fn a_first_start_with_a_video_shows_the_safety_notice_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+        let options = WindowOptions {
+            video: Some(dir.path().join("clip.mp4")),
+            exercise: Some("chin-tuck".to_owned()),
+            // A model that cannot be opened: the start fails at once, with
+            // nothing fetched, which is enough to see that it was tried.
+            model: Some("no-such-model".to_owned()),
+        };
+        let mut app = FormcoachApp::with_history(&egui::Context::default(), options, store);
+        if safety_accepted_for_this_run() {
+            return;
+        }
+        assert!(matches!(app.screen(), Screen::Safety), "{:?}", app.screen());
+        assert!(app.live.is_none(), "coaching began before the notice");
+        app.apply(Command::AcceptSafety);
+        assert!(app.pending_start.is_none(), "the video was not started");
+        assert!(!matches!(app.screen(), Screen::Safety));
+        let reopened = Store::open(&dir.path().join(crate::store::DB_FILE)).unwrap();
+        assert!(Settings::load(Some(&reopened)).safety_accepted);
     }
 }
