@@ -28,7 +28,7 @@
 //! | 5 | `synth` | synthetic labelled tracks and the rule evaluation | |
 //! | 5 | `store` | the history file | `rusqlite` |
 //! | 6 | `live` | the threads behind the window | |
-//! | 7 | `ui` | the window | `eframe`, `egui`, `egui_plot`, `rfd` |
+//! | 7 | `ui` | the window | `eframe`, `egui`, `egui_plot`, `rfd`, `signal_hook` |
 //! | 8 | `cli` | the command line, the front door | |
 
 pub mod audio;

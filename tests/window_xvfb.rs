@@ -271,6 +271,38 @@ fn window_runs_a_video_and_keeps_the_session() {
     assert!(after[0].1 >= 10, "{after:?}");
     let store = Store::open(&data.path().join(formcoach::store::DB_FILE)).unwrap();
     assert_eq!(store.unfinished().unwrap().len(), 1);
+
+    // 3. SIGTERM mid-video (a logout, `kill`) left the session "running",
+    //    like a crash: the window now closes as Ctrl+Q does and finishes it.
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut run = Run::start(work.path(), data.path(), &video);
+    let started = wait_for(Duration::from_mins(1), || {
+        sessions(data.path()).into_iter().find(|(_, n)| *n >= 10)
+    });
+    assert!(
+        started.is_some(),
+        "no samples recorded; log:\n{}",
+        run.log()
+    );
+    run.kill("-TERM");
+    let exited = wait_for(Duration::from_secs(30), || {
+        run.child.try_wait().ok().flatten()
+    });
+    assert!(
+        exited.is_some(),
+        "still running after SIGTERM; log:\n{}",
+        run.log()
+    );
+    let after = sessions(data.path());
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        after[0].0,
+        SessionStatus::Finished,
+        "SIGTERM left the session unfinished; log:\n{}",
+        run.log()
+    );
+    assert!(after[0].1 >= 10, "{after:?}");
 }
 
 #[test]

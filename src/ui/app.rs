@@ -689,6 +689,11 @@ impl eframe::App for FormcoachApp {
     }
 
     fn on_exit(&mut self) {
+        // Closing with a session running (Ctrl+Q, the window's close button,
+        // a SIGTERM) finishes it in the history before the process ends.
+        if let Some((_, pipeline)) = self.live.take() {
+            drop(pipeline.stop());
+        }
         if self.window_moved {
             self.save_settings();
         }

@@ -37,6 +37,52 @@ pub struct WindowOptions {
 pub const NO_DISPLAY: &str = "no display to open the window on (DISPLAY and WAYLAND_DISPLAY \
      are unset); for headless runs use `formcoach analyze`";
 
+/// Makes SIGTERM, SIGINT and SIGHUP (a logout, `kill`, Ctrl+C in the
+/// terminal) close the window as Ctrl+Q does, so a running session is
+/// finished and saved rather than left looking like a crash. A second signal
+/// ends the process at once, for a window that does not close.
+#[cfg(unix)]
+fn close_on_termination(ctx: &egui::Context) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    const SIGNALS: [i32; 3] = [SIGTERM, SIGINT, SIGHUP];
+    let again = Arc::new(AtomicBool::new(false));
+    for signal in SIGNALS {
+        // The order is the library's recipe: the first signal only sets the
+        // flag; once it is set, the next one exits.
+        let registered = signal_hook::flag::register_conditional_shutdown(signal, 1, again.clone())
+            .and_then(|_| signal_hook::flag::register(signal, again.clone()));
+        if let Err(e) = registered {
+            eprintln!("formcoach: signal {signal} will end the window without saving: {e}");
+        }
+    }
+    let signals = match signal_hook::iterator::Signals::new(SIGNALS) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("formcoach: cannot watch for signals to close cleanly: {e}");
+            return;
+        }
+    };
+    let ctx = ctx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("signals".to_owned())
+        .spawn(move || {
+            let mut signals = signals;
+            for _ in signals.forever() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                ctx.request_repaint();
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("formcoach: cannot watch for signals to close cleanly: {e}");
+    }
+}
+
+#[cfg(not(unix))]
+fn close_on_termination(_ctx: &egui::Context) {}
+
 /// Opens the window and runs until it is closed.
 pub fn run_window(options: WindowOptions) -> anyhow::Result<()> {
     if cfg!(target_os = "linux")
@@ -63,7 +109,10 @@ pub fn run_window(options: WindowOptions) -> anyhow::Result<()> {
     let result = eframe::run_native(
         "formcoach",
         native,
-        Box::new(move |cc| Ok(Box::new(FormcoachApp::new(&cc.egui_ctx, options)))),
+        Box::new(move |cc| {
+            close_on_termination(&cc.egui_ctx);
+            Ok(Box::new(FormcoachApp::new(&cc.egui_ctx, options)))
+        }),
     );
     match result {
         Ok(()) => Ok(()),
