@@ -195,6 +195,7 @@ fn export_reason(e: &std::io::Error) -> String {
 
 impl StoreError {
     /// Sorts a raw SQLite error into the kinds a person can act on.
+    #[allow(clippy::needless_pass_by_value)] // called as `map_err(|e| classify(path, e))`
     fn classify(path: &Path, err: rusqlite::Error) -> StoreError {
         use rusqlite::ErrorCode;
         if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {

@@ -9,6 +9,8 @@
 //! manifest can pin its sha256.
 
 mod builder;
+#[cfg(test)]
+mod fuzz;
 pub mod onnx;
 mod ops;
 pub mod tfjs;

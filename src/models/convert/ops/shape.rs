@@ -8,6 +8,12 @@ use super::{
     attr_ints, attr_str, attr_type, norm_axis, slice_len, unsupported,
 };
 
+/// The highest rank a reshape may produce (real graphs stay under 6).
+const MAX_RANK: usize = 16;
+
+/// The most pieces an unpack may produce (real graphs use a few dozen).
+const MAX_PIECES: usize = 4096;
+
 impl Converter<'_> {
     pub(super) fn pad(&mut self, node: &NodeDef) -> Result<Vec<Value>, ConvertError> {
         let key = Self::input_key(node, 0)?;
@@ -113,11 +119,16 @@ impl Converter<'_> {
             let dims = k
                 .as_ints()
                 .ok_or_else(|| unsupported(node, "non-integer shape"))?;
+            // A hostile file can ask for sizes whose product overflows.
             let total: Option<i64> = input
                 .shape
                 .as_ref()
-                .and_then(|s| s.iter().copied().product());
-            let known: i64 = dims.iter().filter(|&&d| d != -1).product();
+                .and_then(|s| s.iter().try_fold(1i64, |a, &d| a.checked_mul(d?)));
+            let known: i64 = dims
+                .iter()
+                .filter(|&&d| d != -1)
+                .try_fold(1i64, |a, &d| a.checked_mul(d))
+                .ok_or_else(|| unsupported(node, format!("shape {dims:?} is too large")))?;
             let out = dims
                 .iter()
                 .map(|&d| {
@@ -141,7 +152,18 @@ impl Converter<'_> {
                 .shape
                 .as_ref()
                 .and_then(|s| s.first().copied().flatten());
-            (cast, rank.map(|r| vec![None; r as usize]))
+            // The shape tensor's length is the output's rank; a file can
+            // claim any length, and no real graph goes past a handful.
+            let rank = match rank {
+                Some(r) => Some(
+                    usize::try_from(r)
+                        .ok()
+                        .filter(|&r| r <= MAX_RANK)
+                        .ok_or_else(|| unsupported(node, format!("output rank {r}")))?,
+                ),
+                None => None,
+            };
+            (cast, rank.map(|r| vec![None; r]))
         };
         let y = self.b.node1("Reshape", vec![x, shape_name], vec![], name);
         Ok(vec![Value::computed(input.dtype, out_shape, Layout::Tf, y)])
@@ -304,6 +326,18 @@ impl Converter<'_> {
         let input = self.value(&key)?.clone();
         let num = attr_int(node, "num").ok_or_else(|| unsupported(node, "missing num"))?;
         let axis = norm_axis(node, attr_int(node, "axis").unwrap_or(0), input.rank())?;
+        // One output per piece: a count from the file must match the axis
+        // (when known) and stay sane, or a hostile file asks for billions.
+        let known = input.shape.as_ref().and_then(|s| {
+            usize::try_from(axis)
+                .ok()
+                .and_then(|a| s.get(a).copied().flatten())
+        });
+        let num = usize::try_from(num)
+            .ok()
+            .filter(|&n| (1..=MAX_PIECES).contains(&n))
+            .filter(|&n| known.is_none_or(|k| i64::try_from(n) == Ok(k)))
+            .ok_or_else(|| unsupported(node, format!("num {num}")))?;
         let x = self.name_in(&key, Layout::Tf)?;
         let name = node.name.as_str();
         let axes_name = self.b.ints(&format!("{name}/axes"), &[axis]);
@@ -313,7 +347,7 @@ impl Converter<'_> {
             self.b.node(
                 "Split",
                 vec![x],
-                num as usize,
+                num,
                 vec![AttributeProto::int("axis", axis)],
                 &format!("{name}/split"),
             )
