@@ -225,6 +225,7 @@ impl Inference {
         let (report, samples) = self.stepper.finish_with_samples();
         let report = (self.coached_frames > 0).then_some(report);
         Outcome {
+            meta: recorded.meta,
             samples,
             report,
             session_id: recorded.session_id,

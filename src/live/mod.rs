@@ -36,7 +36,7 @@ use crate::audio::AudioSettings;
 use crate::coach::{Exercise, Feedback};
 use crate::pose::PoseFrame;
 use crate::session::Report;
-use crate::store::{Sample, Thumbnail};
+use crate::store::{NewSession, Sample, Thumbnail};
 use capture::capture_loop;
 use inference::Inference;
 use slot::Slot;
@@ -152,6 +152,9 @@ impl Update {
 /// What a session left behind.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// What was known at the start; with `samples` and `thumbnails`, all a
+    /// session the history could not take needs to be saved later.
+    pub meta: NewSession,
     /// The timeline as recorded (also in the history when it was writable).
     pub samples: Vec<Sample>,
     /// The session's report, when at least one frame was coached.

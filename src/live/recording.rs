@@ -26,6 +26,9 @@ pub(super) struct Recording {
 
 /// What the recording left behind.
 pub(super) struct Recorded {
+    /// What was known at the start (with the wall-clock start of the first
+    /// coached frame), so a session the history refused can still be kept.
+    pub(super) meta: NewSession,
     /// Row id in the history.
     pub(super) session_id: Option<i64>,
     /// Why the session is not (fully) in the history.
@@ -88,6 +91,11 @@ impl Recording {
     /// Writes a sample to the history, opening the session on the first one
     /// (so a source that never delivers leaves no empty session behind).
     fn record(&mut self, sample: &Sample) {
+        if self.meta.started_unix_s == 0.0 {
+            self.meta.started_unix_s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+        }
         if self.error.is_some() {
             return;
         }
@@ -95,9 +103,6 @@ impl Recording {
             return;
         };
         if self.recorder.is_none() {
-            self.meta.started_unix_s = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64());
             match Recorder::start(&path, &self.meta) {
                 Ok(r) => self.recorder = Some(r),
                 Err(e) => {
@@ -135,6 +140,7 @@ impl Recording {
             None => None,
         };
         Recorded {
+            meta: self.meta,
             session_id,
             error: self.error.map(|e| e.to_string()),
             thumbnails: self.thumbnails,

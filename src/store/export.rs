@@ -5,72 +5,25 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Sample, SessionRecord, Store, StoreError, create_private_file};
+use super::{
+    NewSession, Sample, SessionRecord, SessionStatus, Store, StoreError, Summary,
+    create_private_file,
+};
 
 impl Store {
-    /// Writes an export file (JSON or CSV). A regular file is written beside
-    /// its final name and renamed into place only when complete, so a full
-    /// disk or a crash never leaves a truncated export (or replaces a good
-    /// one with half of it). Devices and pipes are written directly.
+    /// Writes an export file (JSON or CSV), whole or not at all.
     pub fn export_file(&self, path: &Path, json: bool) -> Result<(), StoreError> {
-        let failed = |source| StoreError::ExportFile {
-            path: path.to_path_buf(),
-            source,
-        };
-        let write = |file: std::fs::File| -> Result<(), StoreError> {
-            let mut out = std::io::BufWriter::new(file);
+        write_whole(path, |out| {
             if json {
-                self.export_json(&mut out)?;
+                self.export_json(out)
             } else {
-                self.export_csv(&mut out)?;
+                self.export_csv(out)
             }
-            let file = out
-                .into_inner()
-                .map_err(std::io::IntoInnerError::into_error)?;
-            file.sync_all().or_else(|e| {
-                // Devices such as /dev/stdout cannot sync; that is not a failure.
-                if e.kind() == std::io::ErrorKind::InvalidInput {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })?;
-            Ok(())
-        };
-        let as_io = |e: StoreError| match e {
-            StoreError::Export(io) => failed(io),
-            other => other,
-        };
-        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-        if special {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(failed)?;
-            return write(file).map_err(as_io);
-        }
-        let name = path
-            .file_name()
-            .map_or_else(|| "export".to_owned(), |n| n.to_string_lossy().into_owned());
-        let partial = path.with_file_name(format!(".{name}.partial"));
-        let result = create_private_file(&partial)
-            .map_err(failed)
-            .and_then(|f| write(f).map_err(as_io))
-            .and_then(|()| std::fs::rename(&partial, path).map_err(failed));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&partial);
-        }
-        result
+        })
     }
 
     /// Writes every session with its summary and timeline as one JSON document.
     pub fn export_json(&self, out: impl Write) -> Result<(), StoreError> {
-        #[derive(Serialize)]
-        struct Exported {
-            #[serde(flatten)]
-            record: SessionRecord,
-            samples: Vec<Sample>,
-        }
         let all = self
             .sessions()?
             .into_iter()
@@ -82,7 +35,6 @@ impl Store {
         serde_json::to_writer_pretty(out, &all)?;
         Ok(())
     }
-
     /// Writes one CSV row per session (for spreadsheets).
     pub fn export_csv(&self, mut out: impl Write) -> Result<(), StoreError> {
         writeln!(
@@ -129,4 +81,91 @@ fn csv_field(text: &str) -> String {
     } else {
         text.to_owned()
     }
+}
+
+/// One exported session: its record (with summary) and its timeline.
+#[derive(Serialize)]
+struct Exported {
+    #[serde(flatten)]
+    record: SessionRecord,
+    samples: Vec<Sample>,
+}
+
+/// Writes sessions the history never took (it was damaged or read-only
+/// while they ran) as a JSON export, in the same shape as
+/// [`Store::export_json`], so nothing the person recorded is lost.
+pub fn export_unsaved(
+    path: &Path,
+    sessions: &[(&NewSession, &[Sample])],
+) -> Result<(), StoreError> {
+    let all: Vec<Exported> = sessions
+        .iter()
+        .map(|(meta, samples)| Exported {
+            record: SessionRecord {
+                id: 0,
+                meta: (*meta).clone(),
+                status: SessionStatus::Finished,
+                summary: Summary::from_samples(samples),
+            },
+            samples: samples.to_vec(),
+        })
+        .collect();
+    write_whole(path, |out| {
+        serde_json::to_writer_pretty(out, &all)?;
+        Ok(())
+    })
+}
+
+/// Writes an export file. A regular file is written beside its final name
+/// and renamed into place only when complete, so a full disk or a crash
+/// never leaves a truncated export (or replaces a good one with half of
+/// it). Devices and pipes are written directly.
+fn write_whole(
+    path: &Path,
+    body: impl Fn(&mut std::io::BufWriter<std::fs::File>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let failed = |source| StoreError::ExportFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let write = |file: std::fs::File| -> Result<(), StoreError> {
+        let mut out = std::io::BufWriter::new(file);
+        body(&mut out)?;
+        let file = out
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        file.sync_all().or_else(|e| {
+            // Devices such as /dev/stdout cannot sync; that is not a failure.
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        Ok(())
+    };
+    let as_io = |e: StoreError| match e {
+        StoreError::Export(io) => failed(io),
+        other => other,
+    };
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(failed)?;
+        return write(file).map_err(as_io);
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".to_owned(), |n| n.to_string_lossy().into_owned());
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let result = create_private_file(&partial)
+        .map_err(failed)
+        .and_then(|f| write(f).map_err(as_io))
+        .and_then(|()| std::fs::rename(&partial, path).map_err(failed));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
 }

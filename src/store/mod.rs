@@ -19,6 +19,7 @@ mod queries;
 mod recorder;
 mod schema;
 
+pub use export::export_unsaved;
 pub use recorder::Recorder;
 
 /// Environment variable that moves the data folder (tests, portable installs).
@@ -255,7 +256,7 @@ impl SessionStatus {
 }
 
 /// What is known about a session before its first frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewSession {
     /// Exercise id from the catalogue.
     pub exercise_id: String,

@@ -111,6 +111,25 @@ impl Recorder {
         })
     }
 
+    /// Saves a whole session that was kept in memory (the history could not
+    /// take it while it ran), finished, with its pictures; one transaction
+    /// per commit as a live session would, so nothing is half there.
+    pub fn save_whole(
+        path: &Path,
+        meta: &NewSession,
+        samples: &[Sample],
+        thumbnails: &[Thumbnail],
+    ) -> Result<i64, StoreError> {
+        let mut rec = Recorder::start(path, meta)?;
+        for t in thumbnails {
+            rec.push_thumbnail(t.clone());
+        }
+        for s in samples {
+            rec.push(s.clone())?;
+        }
+        rec.finish()
+    }
+
     /// The session's row id.
     #[must_use]
     pub fn session_id(&self) -> i64 {

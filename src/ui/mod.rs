@@ -14,6 +14,7 @@ pub mod reminder;
 pub mod safety;
 pub mod settings;
 pub mod summary;
+pub mod unsaved;
 
 use std::path::PathBuf;
 

@@ -35,6 +35,19 @@ pub enum SummaryCommand {
     Done,
     /// To the history.
     History,
+    /// Move the damaged history file aside and save the kept sessions.
+    MoveAsideAndSave,
+    /// Export the kept sessions to a JSON file.
+    ExportUnsaved,
+}
+
+/// What the summary offers for sessions the history did not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveOffer {
+    /// How many sessions are waiting (this one included).
+    pub waiting: usize,
+    /// The history file is damaged and the app may move it aside.
+    pub can_move_aside: bool,
 }
 
 /// The summary's state.
@@ -60,6 +73,8 @@ pub struct SummaryView {
     pub speed: Option<String>,
     /// The last session of the same exercise before this one, for progress.
     pub previous: Option<Summary>,
+    /// Ways to keep a session the history did not take.
+    pub save_offer: Option<SaveOffer>,
 }
 
 impl SummaryView {
@@ -77,6 +92,7 @@ impl SummaryView {
             textures: None,
             speed: None,
             previous: None,
+            save_offer: None,
         }
     }
 
@@ -121,6 +137,9 @@ impl SummaryView {
                 });
                 for note in &self.notes {
                     ui.colored_label(palette::INFO, note);
+                }
+                if let Some(offer) = self.save_offer {
+                    command = save_offer_ui(ui, offer).or(command);
                 }
                 ui.add_space(8.0);
                 // The sentences sit beside the figures when there is room.
@@ -411,4 +430,27 @@ impl SummaryView {
                 });
             });
     }
+}
+
+/// The buttons that keep a session the history did not take.
+fn save_offer_ui(ui: &mut egui::Ui, offer: SaveOffer) -> Option<SummaryCommand> {
+    let mut command = None;
+    let what = if offer.waiting == 1 {
+        "this session".to_owned()
+    } else {
+        format!("the {} sessions not yet saved", offer.waiting)
+    };
+    ui.horizontal_wrapped(|ui| {
+        if offer.can_move_aside
+            && ui
+                .button(format!("Move the damaged file aside and save {what}"))
+                .clicked()
+        {
+            command = Some(SummaryCommand::MoveAsideAndSave);
+        }
+        if ui.button(format!("Export {what}…")).clicked() {
+            command = Some(SummaryCommand::ExportUnsaved);
+        }
+    });
+    command
 }

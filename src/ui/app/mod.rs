@@ -15,7 +15,10 @@ use super::picker::{PickerCommand, PickerView, RecoveryOffer};
 use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
 use super::safety::SafetyView;
 use super::settings::{Settings, SettingsCommand, SettingsView};
-use super::summary::{SummaryCommand, SummaryView};
+use super::summary::{SaveOffer, SummaryCommand, SummaryView};
+use super::unsaved::{HistoryTrouble, UnsavedSession};
+
+mod keep;
 use super::{WindowOptions, format_unix};
 
 /// The screen showing.
@@ -60,6 +63,10 @@ pub struct FormcoachApp {
     picker: PickerView,
     screen: Screen,
     live: Option<(LiveView, LivePipeline)>,
+    /// Why sessions cannot be saved in the history right now.
+    trouble: Option<HistoryTrouble>,
+    /// Sessions the history did not take, kept until saved or exported.
+    unsaved: Vec<UnsavedSession>,
     /// The exercise and video asked for on the command line, waiting for
     /// the safety notice to be accepted.
     pending_start: Option<(String, SourceSpec)>,
@@ -96,6 +103,7 @@ impl FormcoachApp {
         history: Result<Store, StoreError>,
     ) -> FormcoachApp {
         let mut notices = Vec::new();
+        let mut trouble = None;
         let store = match history {
             Ok(s) => {
                 if s.read_only() {
@@ -103,11 +111,14 @@ impl FormcoachApp {
                         "The history file {} is read-only: you can look at it, but new sessions will not be saved.",
                         s.path().display()
                     ));
+                    trouble = Some(HistoryTrouble::read_only(s.path()));
                 }
                 Some(s)
             }
             Err(e) => {
-                notices.push(history_problem(&e));
+                let t = HistoryTrouble::from_error(&e);
+                notices.push(t.text.clone());
+                trouble = Some(t);
                 None
             }
         };
@@ -168,6 +179,8 @@ impl FormcoachApp {
             screen,
             live: None,
             pending_start: None,
+            trouble,
+            unsaved: Vec::new(),
             window_moved: false,
         };
         if let Some(video) = options.video {
@@ -237,7 +250,10 @@ impl FormcoachApp {
                 view.show_stats = self.settings.show_stats;
                 view.muted = self.audio.muted;
                 if self.store.as_ref().is_none_or(Store::read_only) {
-                    view.store_note = Some("the history file is not writable".to_owned());
+                    view.store_note = Some(match self.trouble.as_ref().and_then(|t| t.damaged.as_ref()) {
+                        Some(_) => "the history file is damaged: this session is kept in memory, and the summary offers to save it".to_owned(),
+                        None => "the history file is not writable: the summary offers to export this session".to_owned(),
+                    });
                 }
                 self.live = Some((view, pipeline));
                 self.screen = Screen::Live;
@@ -291,6 +307,14 @@ impl FormcoachApp {
             return;
         }
         let unit = crate::live::rom_unit(&view.exercise);
+        if outcome.session_id.is_none() {
+            // Not in the history: kept here until it is saved or exported.
+            self.unsaved.push(UnsavedSession {
+                meta: outcome.meta.clone(),
+                samples: outcome.samples.clone(),
+                thumbnails: outcome.thumbnails.clone(),
+            });
+        }
         let mut summary = SummaryView::new(
             view.exercise.name.clone(),
             view.exercise.sided(),
@@ -302,13 +326,24 @@ impl FormcoachApp {
         if self.settings.show_stats {
             summary.speed = Some(format!("Speed: {}.", outcome.speed));
         }
-        if let Some(why) = outcome.store_error {
+        if let Some(why) = &outcome.store_error {
             summary.notes.push(format!(
                 "This session could not be saved in the history: {why}"
             ));
         }
         if let Some(why) = failed {
             summary.notes.push(why);
+        }
+        if !self.unsaved.is_empty() {
+            if outcome.store_error.is_none()
+                && let Some(t) = &self.trouble
+            {
+                summary.notes.push(t.text.clone());
+            }
+            summary.save_offer = Some(SaveOffer {
+                waiting: self.unsaved.len(),
+                can_move_aside: self.trouble.as_ref().is_some_and(|t| t.damaged.is_some()),
+            });
         }
         self.screen = Screen::Summary(Box::new(summary));
     }
@@ -466,8 +501,17 @@ impl FormcoachApp {
                 }
             }
             Command::Summary(SummaryCommand::Done) | Command::History(HistoryCommand::Back) => {
+                if !self.unsaved.is_empty() {
+                    self.picker.notice = Some(format!(
+                        "{} session(s) not saved yet. The next summary offers to save or export \
+                         them; they are lost when formcoach closes.",
+                        self.unsaved.len()
+                    ));
+                }
                 self.screen = Screen::Picker;
             }
+            Command::Summary(SummaryCommand::MoveAsideAndSave) => self.move_aside_and_save(),
+            Command::Summary(SummaryCommand::ExportUnsaved) => self.export_unsaved(),
             Command::Summary(SummaryCommand::History) => self.open_history(),
             Command::History(HistoryCommand::Open(id)) => match self.session_summary(id) {
                 Ok(view) => self.screen = Screen::Summary(Box::new(view)),
@@ -701,34 +745,4 @@ impl eframe::App for FormcoachApp {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    /// Started with `--video` on a first start, the window went straight to
-    /// coaching and the safety notice was never shown.
-    #[test]
-    fn a_first_start_with_a_video_shows_the_safety_notice_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join(crate::store::DB_FILE));
-        let options = WindowOptions {
-            video: Some(dir.path().join("clip.mp4")),
-            exercise: Some("chin-tuck".to_owned()),
-            // A model that cannot be opened: the start fails at once, with
-            // nothing fetched, which is enough to see that it was tried.
-            model: Some("no-such-model".to_owned()),
-        };
-        let mut app = FormcoachApp::with_history(&egui::Context::default(), options, store);
-        if safety_accepted_for_this_run() {
-            return;
-        }
-        assert!(matches!(app.screen(), Screen::Safety), "{:?}", app.screen());
-        assert!(app.live.is_none(), "coaching began before the notice");
-        app.apply(Command::AcceptSafety);
-        assert!(app.pending_start.is_none(), "the video was not started");
-        assert!(!matches!(app.screen(), Screen::Safety));
-        let reopened = Store::open(&dir.path().join(crate::store::DB_FILE)).unwrap();
-        assert!(Settings::load(Some(&reopened)).safety_accepted);
-    }
-}
+mod tests;

@@ -1,0 +1,76 @@
+//! The window's app state, driven without a display.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+/// Started with `--video` on a first start, the window went straight to
+/// coaching and the safety notice was never shown.
+#[test]
+fn a_first_start_with_a_video_shows_the_safety_notice_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+    let options = WindowOptions {
+        video: Some(dir.path().join("clip.mp4")),
+        exercise: Some("chin-tuck".to_owned()),
+        // A model that cannot be opened: the start fails at once, with
+        // nothing fetched, which is enough to see that it was tried.
+        model: Some("no-such-model".to_owned()),
+    };
+    let mut app = FormcoachApp::with_history(&egui::Context::default(), options, store);
+    if safety_accepted_for_this_run() {
+        return;
+    }
+    assert!(matches!(app.screen(), Screen::Safety), "{:?}", app.screen());
+    assert!(app.live.is_none(), "coaching began before the notice");
+    app.apply(Command::AcceptSafety);
+    assert!(app.pending_start.is_none(), "the video was not started");
+    assert!(!matches!(app.screen(), Screen::Safety));
+    let reopened = Store::open(&dir.path().join(crate::store::DB_FILE)).unwrap();
+    assert!(Settings::load(Some(&reopened)).safety_accepted);
+}
+
+/// With a damaged history, a session coached from `--video` was lost: the
+/// live view said "not writable", the summary nothing. The app now keeps
+/// it, and the summary's button moves the damaged file aside and saves it.
+#[test]
+fn a_session_the_damaged_history_refused_is_kept_and_saved_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::store::DB_FILE);
+    std::fs::write(&path, vec![0x5a_u8; 8192]).unwrap();
+    let options = WindowOptions {
+        video: None,
+        exercise: None,
+        model: None,
+    };
+    let mut app =
+        FormcoachApp::with_history(&egui::Context::default(), options, Store::open(&path));
+    assert!(app.store.is_none());
+    let notice = app.picker.notice.clone().unwrap_or_default();
+    assert!(notice.contains(&path.display().to_string()), "{notice}");
+
+    app.unsaved.push(UnsavedSession {
+        meta: crate::store::NewSession {
+            exercise_id: "chin-tuck".to_owned(),
+            ..crate::store::NewSession::default()
+        },
+        samples: vec![crate::store::Sample::default(); 5],
+        thumbnails: Vec::new(),
+    });
+    app.screen = Screen::Summary(Box::new(SummaryView::new(
+        "Chin tuck".to_owned(),
+        false,
+        String::new(),
+        Vec::new(),
+    )));
+    app.apply(Command::Summary(SummaryCommand::MoveAsideAndSave));
+    assert!(app.unsaved.is_empty());
+    let store = app.store.as_ref().unwrap();
+    let sessions = store.sessions().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(store.samples(sessions[0].id).unwrap().len(), 5);
+    let Screen::Summary(view) = &app.screen else {
+        panic!("left the summary")
+    };
+    assert!(view.notes[0].contains("saved"), "{:?}", view.notes);
+}
