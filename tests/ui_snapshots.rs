@@ -25,7 +25,7 @@ use formcoach::session::{Report, Session, read_track, sample_of};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
-use formcoach::ui::live::LiveView;
+use formcoach::ui::live_view::LiveView;
 use formcoach::ui::picker::{PickerCommand, PickerView};
 use formcoach::ui::reminder::{Reminder, ReminderCommand};
 use formcoach::ui::settings::{Settings, SettingsCommand, SettingsView};
@@ -486,7 +486,7 @@ fn desk_reset_reminder_over_the_picker() {
 /// long cue stays inside its strip above the picture.
 #[test]
 fn the_smallest_window_cuts_nothing_off() {
-    use formcoach::ui::live::BANNER_HEIGHT;
+    use formcoach::ui::live_view::BANNER_HEIGHT;
     use formcoach::ui::settings::MIN_WINDOW_SIZE;
     let (cat, _) = Catalogue::builtin();
     let view = PickerView::new(

@@ -10,7 +10,7 @@ use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
 use crate::store::{Store, StoreError, Summary};
 
 use super::history::{HistoryCommand, HistoryView};
-use super::live::{LiveCommand, LiveView};
+use super::live_view::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
 use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
 use super::safety::SafetyView;

@@ -8,7 +8,7 @@
 
 pub mod app;
 pub mod history;
-pub mod live;
+pub mod live_view;
 pub mod picker;
 pub mod reminder;
 pub mod safety;
