@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub use crate::session::{Highlights, Sample, SideStats, Summary, WarningSpan};
+pub use crate::session::{Highlights, Sample, SessionTotals, SideStats, WarningSpan};
 
 mod export;
 mod queries;
@@ -238,7 +238,7 @@ pub struct SessionRecord {
     /// How it ended.
     pub status: SessionStatus,
     /// Computed from the timeline.
-    pub summary: Summary,
+    pub summary: SessionTotals,
 }
 
 /// The history database, opened from the UI thread for lists and settings.

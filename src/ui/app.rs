@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::audio::AudioSettings;
 use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
-use crate::store::{Store, StoreError, Summary};
+use crate::store::{SessionTotals, Store, StoreError};
 
 use super::history::{HistoryCommand, HistoryView};
 use super::live_view::{LiveCommand, LiveView};
@@ -313,7 +313,7 @@ impl FormcoachApp {
 
     /// The summary of the session of `exercise` just before session `id`
     /// (or the newest one, when `id` is not in the history), for progress.
-    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<Summary> {
+    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<SessionTotals> {
         self.store
             .as_ref()?
             .previous_summary(exercise, id)
