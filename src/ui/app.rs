@@ -9,6 +9,7 @@ use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
 use crate::store::{SessionTotals, Store, StoreError};
 
+use super::WindowOptions;
 use super::history::{HistoryCommand, HistoryView};
 use super::live_view::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
@@ -16,7 +17,6 @@ use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
 use super::safety::SafetyView;
 use super::settings::{Settings, SettingsCommand, SettingsView};
 use super::summary::{SummaryCommand, SummaryView};
-use super::{WindowOptions, format_unix};
 
 /// The screen showing.
 #[derive(Debug)]
@@ -131,8 +131,8 @@ impl FormcoachApp {
             .and_then(|v| v.into_iter().next())
             .map(|r| RecoveryOffer {
                 id: r.id,
+                started: r.meta.started_text(),
                 name: r.meta.exercise_name,
-                started: format_unix(r.meta.started_unix_s),
             });
         if !notices.is_empty() {
             picker.notice = Some(notices.join("\n"));
@@ -341,7 +341,7 @@ impl FormcoachApp {
             format!(
                 "{} · {}",
                 record.meta.exercise_name,
-                format_unix(record.meta.started_unix_s)
+                record.meta.started_text()
             ),
             sided,
             record.meta.rom_unit,
