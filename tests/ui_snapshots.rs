@@ -17,7 +17,7 @@ use egui_kittest::{Harness, SnapshotOptions};
 
 use formcoach::audio::{AudioSettings, AudioStatus};
 use formcoach::coach::{Catalogue, Coach, Exercise, Feedback, Severity};
-use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit};
+use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update};
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
@@ -292,8 +292,13 @@ fn summary() {
     let (samples, thumbs, report) = coached_session(&ex, &track("thread-the-needle", "faults"));
     let report_ratio = report.good_form_ratio;
     assert!(!thumbs.is_empty(), "the faults track should raise warnings");
-    let view = SummaryView::new(ex.name.clone(), ex.sided(), rom_unit(&ex), samples)
-        .with_thumbnails(thumbs);
+    let view = SummaryView::new(
+        ex.name.clone(),
+        ex.sided(),
+        ex.rom_unit().to_owned(),
+        samples,
+    )
+    .with_thumbnails(thumbs);
     // The window's summary and `formcoach analyze` judge form the same way.
     let window_ratio = view.summary.good_form_ratio().unwrap();
     assert!(

@@ -269,7 +269,7 @@ impl FormcoachApp {
             self.screen = Screen::Picker;
             return;
         }
-        let unit = crate::live::rom_unit(&view.exercise);
+        let unit = view.exercise.rom_unit().to_owned();
         let mut summary = SummaryView::new(
             view.exercise.name.clone(),
             view.exercise.sided(),
