@@ -171,9 +171,22 @@ impl FormcoachApp {
     }
 
     fn save_settings(&mut self) {
-        if let Err(why) = self.settings.save(self.store.as_ref()) {
-            // Not worth a message each time: the history notice already says why.
-            let _ = why;
+        let Err(why) = self.settings.save(self.store.as_ref()) else {
+            return;
+        };
+        // Without a writable history the first screen already says why.
+        if self.store.as_ref().is_none_or(Store::read_only) {
+            return;
+        }
+        // Said once: a disk that refuses one save refuses the next ones too.
+        let text =
+            format!("Your settings could not be saved ({why}); they last until formcoach closes.");
+        let notice = self.picker.notice.get_or_insert_default();
+        if !notice.contains(&text) {
+            if !notice.is_empty() {
+                notice.push('\n');
+            }
+            notice.push_str(&text);
         }
     }
 
@@ -504,12 +517,22 @@ impl FormcoachApp {
             }
             PickerCommand::Recover(id) => {
                 self.picker.recovery = None;
-                if let Some(store) = &self.store {
-                    // Read-only history: show it anyway, it just stays unfinished.
-                    let _ = store.mark_recovered(id);
-                }
+                // A read-only history cannot mark it (the first screen says
+                // so): it is shown anyway and stays unfinished.
+                let unmarked = match &self.store {
+                    Some(store) if !store.read_only() => store.mark_recovered(id).err(),
+                    _ => None,
+                };
                 match self.session_summary(id) {
-                    Ok(view) => self.screen = Screen::Summary(Box::new(view)),
+                    Ok(mut view) => {
+                        if let Some(e) = unmarked {
+                            view.notes.push(format!(
+                                "This session could not be marked as kept, so it will be \
+                                 offered again next time: {e}"
+                            ));
+                        }
+                        self.screen = Screen::Summary(Box::new(view));
+                    }
                     Err(e) => self.picker.notice = Some(history_problem(&e)),
                 }
             }
