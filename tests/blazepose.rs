@@ -26,6 +26,12 @@ fn fixtures(test: &str) -> Option<PathBuf> {
 }
 
 fn open(model: &str, tracking: bool) -> BlazePose {
+    // Fetched here as the commands do: the estimator itself never fetches.
+    formcoach::models::fetch_missing(
+        &formcoach::pose::required_models(model),
+        &formcoach::models::fetch::Progress::stderr(),
+    )
+    .expect("models fetched");
     // One thread per session: tests run in parallel on a small machine.
     let mut bp = BlazePose::open(
         model,

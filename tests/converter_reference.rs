@@ -1,10 +1,11 @@
 //! Every converted model, run in ONNX Runtime on the deterministic pattern
 //! input, against the reference outputs recorded from the original graphs
 //! (`tests/data/pattern_outputs.json`). Needs the models: they are fetched
-//! and converted on first use, as the program itself does.
+//! and converted first when missing, as the program's commands do.
 
-use formcoach::models::ensure_model;
+use formcoach::models::fetch::Progress;
 use formcoach::models::runtime::{SessionOptions, session_from_file};
+use formcoach::models::{fetch_missing, model_path};
 use ort::value::TensorRef;
 use serde_json::Value;
 
@@ -60,7 +61,8 @@ fn compare(model: &str, what: &str, got: &[f32], want: &[Value], worst: &mut f64
 }
 
 fn run(model: &str, size: usize, float: Option<(f64, f64)>) -> Vec<(String, Vec<usize>, Vec<f32>)> {
-    let path = ensure_model(model).expect("model fetched and converted");
+    fetch_missing(&[model], &Progress::stderr()).expect("model fetched and converted");
+    let path = model_path(model).expect("model verified");
     let mut session = session_from_file(&path, SessionOptions::default()).expect("session");
     let input_name = session.inputs()[0].name().to_owned();
     let p = pattern(size);

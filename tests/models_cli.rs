@@ -84,3 +84,58 @@ fn a_runtime_whose_api_base_is_null_is_named_not_panicked_on() {
         "{err}"
     );
 }
+
+/// Set in the child process of the test below, which runs with no models.
+const NO_MODELS_CHILD: &str = "FORMCOACH_TEST_NO_MODELS_CHILD";
+
+/// Opening an estimator never fetches: with no model on this computer it is
+/// an error naming the model and the command that fetches it, and nothing is
+/// written. (npm and pip are out of reach here, so an estimator that tried
+/// to fetch would fail with another message.) The commands and the window's
+/// start fetch first, with progress shown.
+#[test]
+fn an_estimator_without_its_model_names_the_fetch_command() {
+    let name = "an_estimator_without_its_model_names_the_fetch_command";
+    if std::env::var_os(NO_MODELS_CHILD).is_none() {
+        // The models folder is read from the environment, so the check runs
+        // in a child process of this test binary with its own.
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", name, "--nocapture"])
+            .env(NO_MODELS_CHILD, "1")
+            .env("FORMCOACH_MODELS_DIR", tmp.path())
+            .env("PATH", tmp.path())
+            .env_remove("ORT_DYLIB_PATH")
+            .output()
+            .expect("the test binary runs");
+        let text = format!("{}{}", common::stdout(&out), stderr(&out));
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "the check did not run:\n{text}");
+        let written: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("models folder readable")
+            .collect();
+        assert!(written.is_empty(), "opening an estimator wrote {written:?}");
+        return;
+    }
+    let options = formcoach::models::runtime::SessionOptions::default();
+    // BlazePose opens its detector first.
+    for (model, file) in [
+        ("movenet-lightning", "movenet-lightning"),
+        ("blazepose-full", "blazepose-detector"),
+    ] {
+        let err = match formcoach::pose::open_estimator(model, options) {
+            Ok(_) => panic!("{model} opened with no models on this computer"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(&format!("`{file}` is not on this computer"))
+                && err.contains(&format!("`formcoach models fetch {file}`")),
+            "{model}: {err}"
+        );
+    }
+    let err = match formcoach::models::environment() {
+        Ok(_) => panic!("ONNX Runtime loaded with no library on this computer"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("`formcoach models fetch`"), "{err}");
+}

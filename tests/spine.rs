@@ -30,7 +30,18 @@ fn spine_of(bp: &mut BlazePose, path: &Path) -> SpineMeasure {
     measure
 }
 
+/// Fetches what `blazepose-full` needs, with or without its mask graph, as
+/// the commands do: the estimator itself never fetches.
+fn fetch(segmentation: bool) {
+    formcoach::models::fetch_missing(
+        &formcoach::pose::required_models_with("blazepose-full", segmentation),
+        &formcoach::models::fetch::Progress::stderr(),
+    )
+    .expect("models fetched");
+}
+
 fn open() -> BlazePose {
+    fetch(true);
     // One thread: tests run in parallel on a small machine.
     let mut bp = BlazePose::open_with(
         "blazepose-full",
@@ -92,6 +103,7 @@ fn without_the_mask_graph_there_is_no_mask() {
     let image = image::open(dir.join("images/allfours_01.jpg"))
         .expect("fixture opens")
         .to_rgb8();
+    fetch(false);
     let mut bp = BlazePose::open(
         "blazepose-full",
         SessionOptions {

@@ -17,7 +17,7 @@ use egui_kittest::{Harness, SnapshotOptions};
 
 use formcoach::audio::{AudioSettings, AudioStatus};
 use formcoach::coach::{Catalogue, Coach, Exercise, Feedback, Severity};
-use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update, rom_unit};
+use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update};
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
@@ -25,7 +25,7 @@ use formcoach::session::{Report, Session, read_track, sample_of};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
-use formcoach::ui::live::LiveView;
+use formcoach::ui::live_view::LiveView;
 use formcoach::ui::picker::{PickerCommand, PickerView};
 use formcoach::ui::reminder::{Reminder, ReminderCommand};
 use formcoach::ui::settings::{Settings, SettingsCommand, SettingsView};
@@ -292,8 +292,13 @@ fn summary() {
     let (samples, thumbs, report) = coached_session(&ex, &track("thread-the-needle", "faults"));
     let report_ratio = report.good_form_ratio;
     assert!(!thumbs.is_empty(), "the faults track should raise warnings");
-    let view = SummaryView::new(ex.name.clone(), ex.sided(), rom_unit(&ex), samples)
-        .with_thumbnails(thumbs);
+    let view = SummaryView::new(
+        ex.name.clone(),
+        ex.sided(),
+        ex.rom_unit().to_owned(),
+        samples,
+    )
+    .with_thumbnails(thumbs);
     // The window's summary and `formcoach analyze` judge form the same way.
     let window_ratio = view.summary.good_form_ratio().unwrap();
     assert!(
@@ -486,7 +491,7 @@ fn desk_reset_reminder_over_the_picker() {
 /// long cue stays inside its strip above the picture.
 #[test]
 fn the_smallest_window_cuts_nothing_off() {
-    use formcoach::ui::live::BANNER_HEIGHT;
+    use formcoach::ui::live_view::BANNER_HEIGHT;
     use formcoach::ui::settings::MIN_WINDOW_SIZE;
     let (cat, _) = Catalogue::builtin();
     let view = PickerView::new(

@@ -11,7 +11,7 @@ use clap::Args;
 use super::Outcome;
 use super::exercises::load_catalogue;
 use crate::models::runtime::SessionOptions;
-use crate::pose::{PoseEstimator, PoseFrame, estimate_frame, open_estimator};
+use crate::pose::{PoseEstimator, PoseFrame, estimate_frame};
 use crate::session::{Report, analyze_track, read_track};
 use crate::source::{Frame, SourceError, open_frames};
 
@@ -101,7 +101,7 @@ fn analyze_frames(
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
-    let mut estimator = open_estimator(&args.model, options)?;
+    let mut estimator = super::open_model(&args.model, options, false)?;
     let (report, failure) = coach_frames(
         exercise,
         frames,

@@ -19,7 +19,7 @@ use image::RgbImage;
 
 use super::{Outcome, fixtures_dir};
 use crate::models::runtime::SessionOptions;
-use crate::pose::{DEFAULT_MODEL, PoseEstimator, open_estimator_with};
+use crate::pose::{DEFAULT_MODEL, PoseEstimator};
 
 /// Models timed on still photos when none is named.
 const STILLS_MODELS: [&str; 2] = ["movenet-lightning", "movenet-thunder"];
@@ -183,7 +183,7 @@ fn run_stills(args: &BenchArgs) -> anyhow::Result<Outcome> {
     )?;
     let mut objects = Vec::new();
     for model in models(args, &STILLS_MODELS) {
-        let mut est = open_estimator_with(&model, options, args.spine)?;
+        let mut est = super::open_model(&model, options, args.spine)?;
         for img in images.iter().cycle().take(WARM_UP_FRAMES) {
             est.estimate(img)?;
         }
@@ -368,7 +368,7 @@ fn run_video(args: &BenchArgs, path: &Path) -> anyhow::Result<Outcome> {
     )?;
     let mut objects = Vec::new();
     for model in models(args, &[DEFAULT_MODEL]) {
-        let mut est = open_estimator_with(&model, options, args.spine)?;
+        let mut est = super::open_model(&model, options, args.spine)?;
         for frame in frames.iter().take(WARM_UP_FRAMES) {
             est.estimate(frame)?;
         }

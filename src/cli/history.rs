@@ -91,7 +91,7 @@ fn run_on(store: &Store, cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
                     out,
                     "{:>5}  {}  {:<30} {:>6.0} s  good form {:>4}  reps {}/{}  {:?}",
                     s.id,
-                    crate::ui::format_unix(s.meta.started_unix_s),
+                    s.meta.started_text(),
                     s.meta.exercise_name,
                     s.summary.duration_s,
                     good,

@@ -11,7 +11,7 @@ use super::exercises::load_catalogue;
 use crate::labels::inject::{self, Recipe};
 use crate::labels::{FAULT_WINDOW_S, LabelsFile, judge_clip};
 use crate::models::runtime::SessionOptions;
-use crate::pose::{PoseFrame, estimate_frame, open_estimator};
+use crate::pose::{PoseFrame, estimate_frame};
 use crate::session::read_track;
 use crate::source::open_frames;
 
@@ -42,7 +42,11 @@ impl Poses<'_> {
             return Ok(read_track(p)?.frames);
         }
         if self.estimator.is_none() {
-            self.estimator = Some(open_estimator(self.model, SessionOptions::default())?);
+            self.estimator = Some(super::open_model(
+                self.model,
+                SessionOptions::default(),
+                false,
+            )?);
         }
         let Some(est) = self.estimator.as_mut() else {
             anyhow::bail!("no pose model");

@@ -147,3 +147,27 @@ pub fn fixtures_dir() -> Option<PathBuf> {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
 }
+
+/// Opens a pose estimator at a command's front door: first fetches and
+/// converts what it needs when that is missing or damaged (ONNX Runtime
+/// too), with progress on stderr, as a first run of any command does.
+/// Estimators themselves never fetch.
+fn open_model(
+    model: &str,
+    options: crate::models::runtime::SessionOptions,
+    segmentation: bool,
+) -> anyhow::Result<Box<dyn crate::pose::PoseEstimator>> {
+    // An unknown name is said as the pose stage says it, before any fetching.
+    if !crate::pose::MODEL_NAMES.contains(&model) {
+        return Err(crate::pose::PoseError::UnknownModel(model.to_owned()).into());
+    }
+    crate::models::fetch_missing(
+        &crate::pose::required_models_with(model, segmentation),
+        &crate::models::fetch::Progress::stderr(),
+    )?;
+    Ok(crate::pose::open_estimator_with(
+        model,
+        options,
+        segmentation,
+    )?)
+}

@@ -9,7 +9,7 @@ use clap::Args;
 use super::Outcome;
 use crate::models::runtime::SessionOptions;
 use crate::pose::spine::{self, Spine};
-use crate::pose::{self, PoseFrame, draw, open_estimator_with};
+use crate::pose::{self, PoseFrame, draw};
 
 /// Arguments of `formcoach pose`.
 #[derive(Debug, Args)]
@@ -51,7 +51,7 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
-    let mut estimator = open_estimator_with(&args.model, options, args.spine)?;
+    let mut estimator = super::open_model(&args.model, options, args.spine)?;
     if let Some(dir) = &args.draw {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the overlay folder {}", dir.display()))?;

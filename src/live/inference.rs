@@ -378,7 +378,7 @@ mod tests {
     /// The same over a real video through the default pose model (a clip
     /// labelled with a head-level fault, so a warning comes up). Needs
     /// `FORMCOACH_FIXTURES` (the shared fixtures folder) and the models
-    /// (fetched on first use); without the fixtures it says so and passes.
+    /// (fetched first when missing); without the fixtures it says so and passes.
     #[test]
     fn the_window_and_analyze_coach_a_real_video_alike() {
         let Some(dir) = std::env::var_os("FORMCOACH_FIXTURES").filter(|d| !d.is_empty()) else {

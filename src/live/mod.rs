@@ -319,17 +319,6 @@ impl Drop for LivePipeline {
     }
 }
 
-/// The unit of the exercise's first progress measure, for the history.
-#[must_use]
-pub fn rom_unit(exercise: &Exercise) -> String {
-    exercise
-        .rules
-        .iter()
-        .find_map(|r| r.kind.progress().and_then(|p| p.signal.as_ref()))
-        .map(|s| s.measure.unit().label().to_owned())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::capture::play_video;

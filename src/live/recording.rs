@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use image::RgbImage;
 
-use super::{PipelineConfig, THUMBNAIL_SIDE, rom_unit};
+use super::{PipelineConfig, THUMBNAIL_SIDE};
 use crate::pose::{self, PoseFrame};
 use crate::store::{MAX_THUMBNAILS, NewSession, Recorder, Sample, StoreError, Thumbnail};
 
@@ -46,7 +46,7 @@ impl Recording {
                 exercise_name: config.exercise.name.clone(),
                 source: config.source.label(),
                 model: config.model.clone(),
-                rom_unit: rom_unit(&config.exercise),
+                rom_unit: config.exercise.rom_unit().to_owned(),
                 started_unix_s: 0.0,
             },
             recorder: None,

@@ -4,6 +4,9 @@
 //! Depends on nothing else in formcoach. Every byte that comes from outside
 //! is checked against a hash in `models/models.toml` before it is used, and
 //! nothing is downloaded except through the registries' own clients.
+//! Fetching happens only at the program's front doors (the commands and the
+//! window's start, through [`fetch_missing`]); opening a model or the runtime
+//! never fetches, so a download always has its progress shown.
 
 pub mod convert;
 pub mod fetch;
@@ -81,6 +84,15 @@ pub enum ModelError {
         /// What the converter said.
         error: convert::ConvertError,
     },
+    /// A model that is not on this computer, or is damaged. Estimators open
+    /// only what is there; the commands and the window's start fetch.
+    #[error("the model `{model}` {state}; fetch it with `formcoach models fetch {model}`")]
+    NotFetched {
+        /// Its name in the manifest (what `models fetch` takes).
+        model: String,
+        /// "is not on this computer yet" or why it cannot be used.
+        state: &'static str,
+    },
     /// ONNX Runtime could not be found or loaded.
     #[error("ONNX Runtime is not available.\n{tried}\n{hint}")]
     Runtime {
@@ -154,31 +166,25 @@ pub fn onnx_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.onnx"))
 }
 
-/// Fetches whatever of `names` and the ONNX Runtime library is not on disk
-/// yet, telling `progress` each step.
+/// Gets the named models and the ONNX Runtime library ready, fetching and
+/// converting whatever is missing or damaged and telling `progress` each
+/// step; what is there is only verified.
 ///
-/// Only checks that files exist: opening a model verifies its hash anyway,
-/// and hashing twice would slow every start. This is for the window, whose
-/// first start would otherwise sit on "loading" through a download.
+/// Only the program's front doors call this: each command that opens a
+/// model, and the window's start, whose banner shows the steps. Opening an
+/// estimator never fetches (see [`model_path`]), so a download never hides
+/// behind a constructor with no progress to show.
 pub fn fetch_missing(names: &[&str], progress: &fetch::Progress) -> Result<(), ModelError> {
-    let dir = models_dir();
-    let missing: Vec<String> = names
-        .iter()
-        .filter(|n| !onnx_path(&dir, n).is_file())
-        .map(|n| (*n).to_owned())
-        .collect();
-    if !runtime::runtime_library_present()? {
-        ensure_runtime_library(progress)?;
-    }
-    if !missing.is_empty() {
-        fetch_models(&Manifest::builtin()?, &dir, &missing, progress)?;
-    }
+    ensure_runtime_library(progress)?;
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    fetch_models(&Manifest::builtin()?, &models_dir(), &names, progress)?;
     Ok(())
 }
 
-/// Makes sure the named model is converted and verified, fetching it when it
-/// is missing or corrupt, and returns its path.
-pub fn ensure_model(name: &str) -> Result<PathBuf, ModelError> {
+/// The path of the named model, converted and verified by its hash. Never
+/// fetches: a model that is missing or damaged is an error naming the
+/// command that fetches it.
+pub fn model_path(name: &str) -> Result<PathBuf, ModelError> {
     let manifest = Manifest::builtin()?;
     let dir = models_dir();
     let spec = manifest
@@ -187,14 +193,13 @@ pub fn ensure_model(name: &str) -> Result<PathBuf, ModelError> {
             name: name.to_owned(),
             known: manifest.model_names().join(", "),
         })?;
-    if let fetch::Status::Present = model_status(&dir, spec)? {
-        return Ok(onnx_path(&dir, name));
-    }
-    fetch_models(
-        &manifest,
-        &dir,
-        &[name.to_owned()],
-        &fetch::Progress::stderr(),
-    )?;
-    Ok(onnx_path(&dir, name))
+    let state = match model_status(&dir, spec)? {
+        fetch::Status::Present => return Ok(onnx_path(&dir, name)),
+        fetch::Status::Missing => "is not on this computer yet",
+        fetch::Status::Corrupt { .. } => "is damaged (its hash does not match the manifest)",
+    };
+    Err(ModelError::NotFetched {
+        model: name.to_owned(),
+        state,
+    })
 }

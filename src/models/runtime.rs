@@ -75,18 +75,6 @@ fn dylib_override() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Whether the runtime library is on disk (not verified: loading it does
-/// that). `ORT_DYLIB_PATH` counts as present; loading says when it is wrong.
-pub fn runtime_library_present() -> Result<bool, ModelError> {
-    if dylib_override().is_some() {
-        return Ok(true);
-    }
-    let manifest = Manifest::builtin()?;
-    Ok(manifest
-        .wheel_for_this_machine()
-        .is_none_or(|wheel| runtime_library_path(&models_dir(), wheel).is_file()))
-}
-
 /// Status of the runtime library without fetching anything.
 pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelError> {
     if let Some(p) = dylib_override() {
@@ -112,16 +100,11 @@ pub fn runtime_status(manifest: &Manifest, dir: &Path) -> Result<String, ModelEr
     }
 }
 
-/// Finds the ONNX Runtime library: `ORT_DYLIB_PATH`, else the verified copy
-/// from the pinned wheel, fetching the wheel with pip when needed.
-pub fn ensure_runtime_library(progress: &Progress) -> Result<RuntimeSource, ModelError> {
-    if let Some(p) = dylib_override() {
-        return Ok(RuntimeSource::Env(p));
-    }
-    let manifest = Manifest::builtin()?;
-    let dir = models_dir();
-    let Some(wheel) = manifest.wheel_for_this_machine() else {
-        return Err(ModelError::Runtime {
+/// The pinned wheel for this machine; without one the person brings their own.
+fn pinned_wheel(manifest: &Manifest) -> Result<&Wheel, ModelError> {
+    manifest
+        .wheel_for_this_machine()
+        .ok_or_else(|| ModelError::Runtime {
             tried: format!(
                 "- no ONNX Runtime wheel is pinned for {}/{} in models/models.toml",
                 std::env::consts::OS,
@@ -129,8 +112,43 @@ pub fn ensure_runtime_library(progress: &Progress) -> Result<RuntimeSource, Mode
             ),
             hint: "Install ONNX Runtime 1.31 or newer and set ORT_DYLIB_PATH to its library."
                 .to_owned(),
-        });
+        })
+}
+
+/// Finds the ONNX Runtime library without fetching: `ORT_DYLIB_PATH`, else
+/// the verified copy from the pinned wheel. Missing or damaged is an error
+/// naming the command that fetches it.
+pub fn find_runtime_library() -> Result<RuntimeSource, ModelError> {
+    if let Some(p) = dylib_override() {
+        return Ok(RuntimeSource::Env(p));
+    }
+    let manifest = Manifest::builtin()?;
+    let lib = runtime_library_path(&models_dir(), pinned_wheel(&manifest)?);
+    let state = if !lib.is_file() {
+        "is not on this computer yet"
+    } else if sha256_file(&lib)? == pinned_wheel(&manifest)?.library_sha256 {
+        return Ok(RuntimeSource::Wheel(lib));
+    } else {
+        "is damaged (its hash does not match the manifest)"
     };
+    Err(ModelError::Runtime {
+        tried: format!("- {} {state}", lib.display()),
+        hint: "Run `formcoach models fetch` to get the pinned one, or set ORT_DYLIB_PATH to an \
+               installed ONNX Runtime 1.31 library."
+            .to_owned(),
+    })
+}
+
+/// Finds the ONNX Runtime library: `ORT_DYLIB_PATH`, else the verified copy
+/// from the pinned wheel, fetching the wheel with pip when needed. For the
+/// front doors only (see `models::fetch_missing`).
+pub fn ensure_runtime_library(progress: &Progress) -> Result<RuntimeSource, ModelError> {
+    if let Some(p) = dylib_override() {
+        return Ok(RuntimeSource::Env(p));
+    }
+    let manifest = Manifest::builtin()?;
+    let dir = models_dir();
+    let wheel = pinned_wheel(&manifest)?;
     let lib = runtime_library_path(&dir, wheel);
     if lib.is_file() {
         if sha256_file(&lib)? == wheel.library_sha256 {
@@ -267,7 +285,7 @@ pub fn environment() -> Result<Environment, ModelError> {
                 .to_owned(),
         });
     }
-    let source = ensure_runtime_library(&Progress::stderr())?;
+    let source = find_runtime_library()?;
     let path = source.path();
     let origin = match &source {
         RuntimeSource::Env(_) => "ORT_DYLIB_PATH",

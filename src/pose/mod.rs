@@ -137,16 +137,26 @@ pub trait PoseEstimator: Send {
 }
 
 /// The converted model files the named estimator opens (BlazePose needs its
-/// detector too), so they can be fetched ahead with progress shown.
+/// detector too), so the front doors can fetch them ahead with progress shown.
 #[must_use]
 pub fn required_models(model: &str) -> Vec<&str> {
+    required_models_with(model, false)
+}
+
+/// Like `required_models`, for `open_estimator_with`: with `segmentation`,
+/// BlazePose opens its complete graph instead of the landmarks-only one.
+#[must_use]
+pub fn required_models_with(model: &str, segmentation: bool) -> Vec<&str> {
     match blazepose::landmark_graph(model) {
+        Some(_) if segmentation => vec![blazepose::DETECTOR_MODEL, model],
         Some(graph) => vec![blazepose::DETECTOR_MODEL, graph],
         None => vec![model],
     }
 }
 
-/// Opens the named model, fetching and converting it first if needed.
+/// Opens the named model. Never fetches: the commands and the window fetch
+/// what `required_models` names first (`models::fetch_missing`), and a
+/// model that is not there is an error naming `formcoach models fetch`.
 pub fn open_estimator(
     model: &str,
     options: SessionOptions,

@@ -15,7 +15,7 @@ use super::{
     COCO_17, Estimate, Keypoint, Person, PoseError, PoseEstimator, StageTimings, ms_since,
 };
 use crate::models::runtime::{SessionOptions, session_from_file};
-use crate::models::{ensure_model, manifest::Manifest};
+use crate::models::{manifest::Manifest, model_path};
 
 /// Below this mean keypoint score we say nobody is there.
 ///
@@ -37,7 +37,8 @@ pub struct MoveNet {
 }
 
 impl MoveNet {
-    /// Opens `movenet-lightning` or `movenet-thunder`, fetching it if needed.
+    /// Opens `movenet-lightning` or `movenet-thunder`. Never fetches: a
+    /// model that is not there is an error naming `formcoach models fetch`.
     pub fn open(name: &str, options: SessionOptions) -> Result<MoveNet, PoseError> {
         let manifest = Manifest::builtin()?;
         let size = manifest
@@ -45,7 +46,7 @@ impl MoveNet {
             .filter(|m| m.family == "movenet")
             .map(|m| m.input.size)
             .ok_or_else(|| PoseError::UnknownModel(name.to_owned()))?;
-        let path = ensure_model(name)?;
+        let path = model_path(name)?;
         let session = session_from_file(&path, options)?;
         Ok(MoveNet {
             name: name.to_owned(),

@@ -12,7 +12,7 @@ pub mod track;
 
 pub use report::{Asymmetry, RepSummary, Report, RomRecord, RuleWarnings};
 pub use stepper::{Step, Stepper};
-pub use summary::{Highlights, Sample, SideStats, Summary, WarningSpan, sample_of};
+pub use summary::{Highlights, Sample, SessionTotals, SideStats, WarningSpan, sample_of};
 pub use timeline::{HoldRecord, Timeline, WarningRecord};
 pub use track::{Track, TrackError, parse_track, read_track};
 
@@ -235,7 +235,7 @@ impl Session {
                 .push("never settled into the start position, so nothing was counted".to_owned());
         }
         let highlights =
-            Summary::from_samples(&self.samples).highlights(self.exercise.sided(), None);
+            SessionTotals::from_samples(&self.samples).highlights(self.exercise.sided(), None);
         let report = Report {
             exercise: self.exercise.id.clone(),
             name: self.exercise.name.clone(),

@@ -101,9 +101,11 @@ pub struct WarningSpan {
     pub cue: String,
 }
 
-/// What a session amounted to.
+/// A session's totals over its timeline of samples (time seen, in
+/// position, in good form; reps, holds and range per side; the cues): what
+/// the window's summary screen draws and the highlights are written from.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Summary {
+pub struct SessionTotals {
     /// Time covered by the timeline, pauses excluded.
     pub duration_s: f64,
     /// Time the needed joints were seen.
@@ -121,11 +123,11 @@ pub struct Summary {
     pub warnings: Vec<WarningSpan>,
 }
 
-impl Summary {
+impl SessionTotals {
     /// Summarises a timeline (samples in time order).
     #[must_use]
-    pub fn from_samples(samples: &[Sample]) -> Summary {
-        let mut out = Summary::default();
+    pub fn from_samples(samples: &[Sample]) -> SessionTotals {
+        let mut out = SessionTotals::default();
         let typical_dt = typical_step_s(samples);
         let mut open: Option<WarningSpan> = None;
         for (i, s) in samples.iter().enumerate() {
@@ -227,11 +229,11 @@ const UNEVEN_SIDES: f32 = 0.20;
 const FORM_GAIN: f64 = 0.10;
 const RANGE_GAIN: f32 = 0.05;
 
-impl Summary {
+impl SessionTotals {
     /// What went well and what to work on; `previous` is the last session of
     /// the same exercise, for progress. Unsided exercises count on the left.
     #[must_use]
-    pub fn highlights(&self, sided: bool, previous: Option<&Summary>) -> Highlights {
+    pub fn highlights(&self, sided: bool, previous: Option<&SessionTotals>) -> Highlights {
         let mut out = Highlights::default();
         self.count_lines(sided, &mut out);
         self.form_lines(previous, &mut out);
@@ -278,7 +280,7 @@ impl Summary {
     }
 
     /// Form while in position, the cue that came up most, and progress.
-    fn form_lines(&self, previous: Option<&Summary>, out: &mut Highlights) {
+    fn form_lines(&self, previous: Option<&SessionTotals>, out: &mut Highlights) {
         match self.good_form_ratio() {
             None => out.to_work_on.insert(
                 0,
@@ -304,7 +306,7 @@ impl Summary {
                         ),
                     );
                 }
-                if let Some(before) = previous.and_then(Summary::good_form_ratio)
+                if let Some(before) = previous.and_then(SessionTotals::good_form_ratio)
                     && share - before >= FORM_GAIN
                 {
                     out.went_well.push(format!(
@@ -318,7 +320,7 @@ impl Summary {
     }
 
     /// Left/right balance and range gained since last time.
-    fn range_lines(&self, sided: bool, previous: Option<&Summary>, out: &mut Highlights) {
+    fn range_lines(&self, sided: bool, previous: Option<&SessionTotals>, out: &mut Highlights) {
         let (l, r) = (&self.left, &self.right);
         if sided && let (Some(lr), Some(rr), Some(gap)) = (l.rom, r.rom, self.rom_asymmetry()) {
             if gap <= EVEN_SIDES {
@@ -337,7 +339,7 @@ impl Summary {
                 ));
             }
         }
-        let best = |s: &Summary| max_opt(s.left.rom, s.right.rom);
+        let best = |s: &SessionTotals| max_opt(s.left.rom, s.right.rom);
         if let (Some(now), Some(then)) = (best(self), previous.and_then(best))
             && then > 0.0
             && (now - then) / then >= RANGE_GAIN
@@ -415,8 +417,8 @@ mod tests {
         }
     }
 
-    fn summary(in_position: f64, good: f64, cues: &[&str]) -> Summary {
-        Summary {
+    fn summary(in_position: f64, good: f64, cues: &[&str]) -> SessionTotals {
+        SessionTotals {
             duration_s: 60.0,
             observable_s: 60.0,
             in_position_s: in_position,
@@ -429,7 +431,7 @@ mod tests {
                     cue: (*c).to_owned(),
                 })
                 .collect(),
-            ..Summary::default()
+            ..SessionTotals::default()
         }
     }
 
@@ -497,7 +499,7 @@ mod tests {
             at(11.0, true, true, None),
             at(11.5, true, true, None),
         ];
-        let s = Summary::from_samples(&samples);
+        let s = SessionTotals::from_samples(&samples);
         // 0.5 + 0.5 + 1 (the capped gap) + 0.5 + 0.5 (the last, at the usual step).
         assert!((s.duration_s - 3.0).abs() < 1e-9, "{}", s.duration_s);
         assert!((s.unobservable_s() - 1.0).abs() < 1e-9);
@@ -520,11 +522,11 @@ mod tests {
         let mut samples: Vec<Sample> = (0..4).map(|i| ready(f64::from(i) * 0.5)).collect();
         samples.push(at(2.0, true, true, None));
         samples.push(at(2.5, true, true, None));
-        let s = Summary::from_samples(&samples);
+        let s = SessionTotals::from_samples(&samples);
         assert!((s.getting_ready_s() - 2.0).abs() < 1e-9);
         assert!((s.good_form_ratio().unwrap() - 1.0).abs() < 1e-9);
         // Never in position: no ratio rather than a flattering one.
-        let never = Summary::from_samples(&samples[..4]);
+        let never = SessionTotals::from_samples(&samples[..4]);
         assert!(never.good_form_ratio().is_none());
     }
 
@@ -537,15 +539,15 @@ mod tests {
             at(0.3, true, true, None),
             at(0.4, true, false, Some("a")),
         ];
-        let s = Summary::from_samples(&samples);
+        let s = SessionTotals::from_samples(&samples);
         let cues: Vec<&str> = s.warnings.iter().map(|w| w.cue.as_str()).collect();
         assert_eq!(cues, ["a", "b", "a"]);
     }
 
     #[test]
     fn an_empty_timeline_is_all_zero() {
-        let s = Summary::from_samples(&[]);
-        assert_eq!(s, Summary::default());
+        let s = SessionTotals::from_samples(&[]);
+        assert_eq!(s, SessionTotals::default());
         assert_eq!(s.good_form_ratio(), None);
         assert_eq!(s.rom_asymmetry(), None);
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{
-    NewSession, Sample, SessionRecord, SessionStatus, Store, StoreError, Summary,
+    NewSession, Sample, SessionRecord, SessionStatus, SessionTotals, Store, StoreError,
     create_private_file,
 };
 
@@ -105,7 +105,7 @@ pub fn export_unsaved(
                 id: 0,
                 meta: (*meta).clone(),
                 status: SessionStatus::Finished,
-                summary: Summary::from_samples(samples),
+                summary: SessionTotals::from_samples(samples),
             },
             samples: samples.to_vec(),
         })

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub use crate::session::{Highlights, Sample, SideStats, Summary, WarningSpan};
+pub use crate::session::{Highlights, Sample, SessionTotals, SideStats, WarningSpan};
 
 mod export;
 mod queries;
@@ -272,6 +272,37 @@ pub struct NewSession {
     pub started_unix_s: f64,
 }
 
+impl NewSession {
+    /// When the session started, as the history lists show it.
+    #[must_use]
+    pub fn started_text(&self) -> String {
+        format_unix(self.started_unix_s)
+    }
+}
+
+/// Unix seconds as `2025-01-31 14:05 UTC` (no time-zone database needed).
+#[must_use]
+pub fn format_unix(unix_s: f64) -> String {
+    let secs = unix_s.max(0.0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970 to a proleptic Gregorian date, counting in 400-year eras
+    // that start on 1 March so leap days fall at the end of each year.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
 /// A stored session with its summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
@@ -283,7 +314,7 @@ pub struct SessionRecord {
     /// How it ended.
     pub status: SessionStatus,
     /// Computed from the timeline.
-    pub summary: Summary,
+    pub summary: SessionTotals,
 }
 
 /// The history database, opened from the UI thread for lists and settings.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use super::recorder::{lock_path, writer_alive};
 use super::schema::{MIGRATIONS, open_rw, schema_version};
 use super::{
-    NewSession, Sample, SessionRecord, SessionStatus, Store, StoreError, Summary, Thumbnail,
+    NewSession, Sample, SessionRecord, SessionStatus, SessionTotals, Store, StoreError, Thumbnail,
     default_db_path,
 };
 
@@ -230,7 +230,7 @@ impl Store {
                     id,
                     meta,
                     status,
-                    summary: Summary::from_samples(&samples),
+                    summary: SessionTotals::from_samples(&samples),
                 })
             })
             .collect()
@@ -285,7 +285,7 @@ impl Store {
         &self,
         exercise_id: &str,
         before: Option<i64>,
-    ) -> Result<Option<Summary>, StoreError> {
+    ) -> Result<Option<SessionTotals>, StoreError> {
         let id: Option<i64> = self
             .conn
             .query_row(
@@ -302,7 +302,7 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        id.map(|id| self.samples(id).map(|s| Summary::from_samples(&s)))
+        id.map(|id| self.samples(id).map(|s| SessionTotals::from_samples(&s)))
             .transpose()
     }
 

@@ -345,3 +345,10 @@ fn a_read_only_file_opens_without_panicking() {
     let store = store.unwrap();
     assert!(store.sessions().unwrap().is_empty());
 }
+
+#[test]
+fn formats_start_times() {
+    assert_eq!(format_unix(0.0), "1970-01-01 00:00 UTC");
+    assert_eq!(format_unix(1_700_000_000.0), "2023-11-14 22:13 UTC");
+    assert_eq!(meta("chin-tuck").started_text(), "2023-11-14 22:13 UTC");
+}

@@ -4,7 +4,7 @@ use egui::RichText;
 
 use crate::store::{SessionRecord, SessionStatus};
 
-use super::{format_duration, format_unix, line_with_dots, palette, still_plot};
+use super::{format_duration, line_with_dots, palette, still_plot};
 
 /// Shown instead of the good-form trend when no session reached the start
 /// position (form is only judged there).
@@ -194,7 +194,7 @@ impl HistoryView {
                     ui.end_row();
                     for s in &self.sessions {
                         let m = &s.summary;
-                        ui.label(format_unix(s.meta.started_unix_s));
+                        ui.label(s.meta.started_text());
                         let name = match s.status {
                             SessionStatus::Finished => s.meta.exercise_name.clone(),
                             SessionStatus::Recovered => {

@@ -8,7 +8,7 @@
 
 pub mod app;
 pub mod history;
-pub mod live;
+pub mod live_view;
 pub mod picker;
 pub mod reminder;
 pub mod safety;
@@ -205,38 +205,13 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
-/// Unix seconds as `2025-01-31 14:05 UTC` (no time-zone database needed).
-#[must_use]
-pub fn format_unix(unix_s: f64) -> String {
-    let secs = unix_s.max(0.0) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 1970 to a proleptic Gregorian date, counting in 400-year eras
-    // that start on 1 March so leap days fall at the end of each year.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn formats_times() {
+    fn formats_durations() {
         assert_eq!(format_duration(42.4), "42 s");
         assert_eq!(format_duration(65.0), "1 min 05 s");
-        assert_eq!(format_unix(0.0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_unix(1_700_000_000.0), "2023-11-14 22:13 UTC");
     }
 }

@@ -449,7 +449,7 @@ impl PickerView {
                     inner.center().y + (y - mid.y) * scale,
                 )
             };
-            super::live::draw_skeleton(
+            super::live_view::draw_skeleton(
                 &painter,
                 person,
                 &std::collections::HashMap::new(),

@@ -5,7 +5,7 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Line};
 
-use crate::store::{Sample, Summary, Thumbnail};
+use crate::store::{Sample, SessionTotals, Thumbnail};
 
 use super::{format_duration, line_with_dots, palette, still_plot};
 
@@ -60,7 +60,7 @@ pub struct SummaryView {
     /// Unit of the range-of-motion readings (`deg`, `torso`).
     pub rom_unit: String,
     /// Computed summary.
-    pub summary: Summary,
+    pub summary: SessionTotals,
     /// The timeline, for the charts.
     pub samples: Vec<Sample>,
     /// Things to say about the record (not saved, recovered after a crash).
@@ -72,7 +72,7 @@ pub struct SummaryView {
     /// How fast the session ran, shown small when the stats are on.
     pub speed: Option<String>,
     /// The last session of the same exercise before this one, for progress.
-    pub previous: Option<Summary>,
+    pub previous: Option<SessionTotals>,
     /// Ways to keep a session the history did not take.
     pub save_offer: Option<SaveOffer>,
 }
@@ -82,7 +82,7 @@ impl SummaryView {
     #[must_use]
     pub fn new(title: String, sided: bool, rom_unit: String, samples: Vec<Sample>) -> SummaryView {
         SummaryView {
-            summary: Summary::from_samples(&samples),
+            summary: SessionTotals::from_samples(&samples),
             title,
             sided,
             rom_unit,
@@ -98,7 +98,7 @@ impl SummaryView {
 
     /// The same summary compared with the session before it.
     #[must_use]
-    pub fn with_previous(mut self, previous: Option<Summary>) -> SummaryView {
+    pub fn with_previous(mut self, previous: Option<SessionTotals>) -> SummaryView {
         self.previous = previous;
         self
     }

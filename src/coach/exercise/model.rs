@@ -351,6 +351,17 @@ impl Exercise {
             .iter()
             .any(|r| r.kind.progress().is_some_and(|p| p.mirror))
     }
+
+    /// The unit its range of motion is read in (that of the first progress
+    /// measure: `deg` or `torso`), empty when nothing is measured; the
+    /// history keeps it with each session so old charts stay labelled.
+    #[must_use]
+    pub fn rom_unit(&self) -> &'static str {
+        self.rules
+            .iter()
+            .find_map(|r| r.kind.progress().and_then(|p| p.signal.as_ref()))
+            .map_or("", |s| s.measure.unit().label())
+    }
 }
 
 impl fmt::Display for View {

@@ -218,3 +218,13 @@ fn semantic_error_points_at_the_rule() {
         "{err}"
     );
 }
+
+#[test]
+fn range_of_motion_units_are_read_from_the_first_progress_measure() {
+    let (cat, _) = Catalogue::builtin();
+    let unit = |id: &str| cat.get(id).map(Exercise::rom_unit);
+    // Angles, distances in torso lengths, and breathing, which measures none.
+    assert_eq!(unit("thread-the-needle"), Some("deg"));
+    assert_eq!(unit("chin-tuck"), Some("torso"));
+    assert_eq!(unit("breathing-360"), Some(""));
+}

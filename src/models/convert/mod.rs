@@ -182,9 +182,14 @@ pub(crate) mod tests {
 
     use super::*;
 
-    /// A session on `bytes`, from the process-wide runtime (fetched on
-    /// first use like everything else in formcoach).
+    /// A session on `bytes`, from the process-wide runtime (fetched first
+    /// when missing, as the commands do: loading it never fetches).
     pub(crate) fn test_session(bytes: &[u8]) -> Session {
+        static RUNTIME: std::sync::Once = std::sync::Once::new();
+        RUNTIME.call_once(|| {
+            crate::models::ensure_runtime_library(&crate::models::fetch::Progress::stderr())
+                .unwrap_or_else(|e| panic!("{e}"));
+        });
         crate::models::runtime::session_from_memory(bytes, "converter test")
             .unwrap_or_else(|e| panic!("{e}"))
     }

@@ -66,8 +66,8 @@ use image::RgbImage;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::models::ensure_model;
 use crate::models::manifest::Manifest;
+use crate::models::model_path;
 use crate::models::runtime::{SessionOptions, session_from_file};
 use crate::pose::blazepose::anchors::{
     Anchor, DETECTOR_INPUT_SIZE, NUM_ANCHORS, blazepose_anchors,
@@ -220,7 +220,8 @@ fn check_len(model: &str, what: &str, got: usize, want: usize) -> Result<(), Pos
 
 impl BlazePose {
     /// Opens `blazepose-lite`, `-full` or `-heavy` together with the
-    /// detector, fetching and converting them first if needed.
+    /// detector. Never fetches: a graph that is not there is an error naming
+    /// `formcoach models fetch` (see `pose::required_models`).
     pub fn open(name: &str, options: SessionOptions) -> Result<BlazePose, PoseError> {
         BlazePose::open_with(name, options, false)
     }
@@ -240,8 +241,8 @@ impl BlazePose {
             .map(|g| if segmentation { name } else { g })
             .filter(|g| manifest.model(g).is_some_and(|m| m.family == "blazepose"))
             .ok_or_else(|| PoseError::UnknownModel(name.to_owned()))?;
-        let detector = session_from_file(&ensure_model(DETECTOR_MODEL)?, options)?;
-        let landmarker = session_from_file(&ensure_model(graph)?, options)?;
+        let detector = session_from_file(&model_path(DETECTOR_MODEL)?, options)?;
+        let landmarker = session_from_file(&model_path(graph)?, options)?;
         let det_side = DETECTOR_INPUT_SIZE as usize;
         let lm_side = LANDMARK_INPUT_SIZE as usize;
         Ok(BlazePose {

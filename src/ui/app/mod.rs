@@ -7,10 +7,11 @@ use std::sync::Arc;
 use crate::audio::AudioSettings;
 use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
-use crate::store::{Store, StoreError, Summary};
+use crate::store::{SessionTotals, Store, StoreError};
 
+use super::WindowOptions;
 use super::history::{HistoryCommand, HistoryView};
-use super::live::{LiveCommand, LiveView};
+use super::live_view::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
 use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
 use super::safety::SafetyView;
@@ -19,7 +20,6 @@ use super::summary::{SaveOffer, SummaryCommand, SummaryView};
 use super::unsaved::{HistoryTrouble, UnsavedSession};
 
 mod keep;
-use super::{WindowOptions, format_unix};
 
 /// The screen showing.
 #[derive(Debug)]
@@ -156,8 +156,8 @@ impl FormcoachApp {
             .and_then(|v| v.into_iter().next())
             .map(|r| RecoveryOffer {
                 id: r.id,
+                started: r.meta.started_text(),
                 name: r.meta.exercise_name,
-                started: format_unix(r.meta.started_unix_s),
             });
         if !notices.is_empty() {
             picker.notice = Some(notices.join("\n"));
@@ -205,9 +205,22 @@ impl FormcoachApp {
     }
 
     fn save_settings(&mut self) {
-        if let Err(why) = self.settings.save(self.store.as_ref()) {
-            // Not worth a message each time: the history notice already says why.
-            let _ = why;
+        let Err(why) = self.settings.save(self.store.as_ref()) else {
+            return;
+        };
+        // Without a writable history the first screen already says why.
+        if self.store.as_ref().is_none_or(Store::read_only) {
+            return;
+        }
+        // Said once: a disk that refuses one save refuses the next ones too.
+        let text =
+            format!("Your settings could not be saved ({why}); they last until formcoach closes.");
+        let notice = self.picker.notice.get_or_insert_default();
+        if !notice.contains(&text) {
+            if !notice.is_empty() {
+                notice.push('\n');
+            }
+            notice.push_str(&text);
         }
     }
 
@@ -306,7 +319,7 @@ impl FormcoachApp {
             self.screen = Screen::Picker;
             return;
         }
-        let unit = crate::live::rom_unit(&view.exercise);
+        let unit = view.exercise.rom_unit().to_owned();
         if outcome.session_id.is_none() {
             // Not in the history: kept here until it is saved or exported.
             self.unsaved.push(UnsavedSession {
@@ -377,7 +390,7 @@ impl FormcoachApp {
 
     /// The summary of the session of `exercise` just before session `id`
     /// (or the newest one, when `id` is not in the history), for progress.
-    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<Summary> {
+    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<SessionTotals> {
         self.store
             .as_ref()?
             .previous_summary(exercise, id)
@@ -405,7 +418,7 @@ impl FormcoachApp {
             format!(
                 "{} · {}",
                 record.meta.exercise_name,
-                format_unix(record.meta.started_unix_s)
+                record.meta.started_text()
             ),
             sided,
             record.meta.rom_unit,
@@ -580,12 +593,22 @@ impl FormcoachApp {
             }
             PickerCommand::Recover(id) => {
                 self.picker.recovery = None;
-                if let Some(store) = &self.store {
-                    // Read-only history: show it anyway, it just stays unfinished.
-                    let _ = store.mark_recovered(id);
-                }
+                // A read-only history cannot mark it (the first screen says
+                // so): it is shown anyway and stays unfinished.
+                let unmarked = match &self.store {
+                    Some(store) if !store.read_only() => store.mark_recovered(id).err(),
+                    _ => None,
+                };
                 match self.session_summary(id) {
-                    Ok(view) => self.screen = Screen::Summary(Box::new(view)),
+                    Ok(mut view) => {
+                        if let Some(e) = unmarked {
+                            view.notes.push(format!(
+                                "This session could not be marked as kept, so it will be \
+                                 offered again next time: {e}"
+                            ));
+                        }
+                        self.screen = Screen::Summary(Box::new(view));
+                    }
                     Err(e) => self.picker.notice = Some(history_problem(&e)),
                 }
             }
