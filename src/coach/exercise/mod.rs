@@ -9,7 +9,7 @@ mod parse;
 pub use catalogue::Catalogue;
 pub use model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
-    View,
+    Stage, View,
 };
 
 /// Confidence below which a joint counts as not seen, unless a rule says otherwise.

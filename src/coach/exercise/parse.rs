@@ -7,7 +7,7 @@ use crate::coach::geometry::{Measure, PointRef, Unit};
 
 use super::model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
-    View,
+    Stage, View,
 };
 use super::{
     DEFAULT_MIN_SCORE, ExerciseLoadError, MAX_INSTRUCTIONS_CHARS, MAX_LINE_BYTES, MAX_TEXT_CHARS,
@@ -48,6 +48,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 struct RawExercise {
     id: String,
     name: String,
+    order: Option<u32>,
+    #[serde(default)]
+    stage: Stage,
+    #[serde(default)]
+    reminder: bool,
     position: Position,
     view: View,
     instructions: String,
@@ -180,6 +185,9 @@ impl RawExercise {
         Ok(Exercise {
             id: self.id,
             name: clean_text(&self.name),
+            order: self.order,
+            stage: self.stage,
+            reminder: self.reminder,
             position: self.position,
             view: self.view,
             instructions: clean_text(&self.instructions),
