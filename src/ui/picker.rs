@@ -373,7 +373,7 @@ impl PickerView {
         const SIZE: egui::Vec2 = egui::vec2(200.0, 150.0);
         if self.preview.as_ref().is_none_or(|(id, _)| *id != ex.id) {
             let front = ex.view == View::Front;
-            let frame = crate::synth::preview(&ex.id, front, SIZE.x as u32, SIZE.y as u32);
+            let frame = crate::synth::preview(ex, front, SIZE.x as u32, SIZE.y as u32);
             self.preview = Some((ex.id.clone(), frame));
         }
         let Some((_, Some(frame))) = &self.preview else {

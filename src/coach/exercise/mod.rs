@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod model;
+pub mod motion;
 mod parse;
 
 pub use catalogue::Catalogue;

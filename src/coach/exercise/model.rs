@@ -367,6 +367,9 @@ pub struct Exercise {
     pub phases: PhaseText,
     /// Progress and form rules.
     pub rules: Vec<Rule>,
+    /// How a synthetic person does it: the picker's drawing and the test
+    /// tracks. `None` for a file without one (it is coached all the same).
+    pub motion: Option<super::motion::Motion>,
     /// Where the definition came from (`builtin:<file>` or a path).
     pub source: String,
 }

@@ -9,6 +9,7 @@ use super::model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
     Stage, View,
 };
+use super::motion::Motion;
 use super::{
     DEFAULT_MIN_SCORE, ExerciseLoadError, MAX_INSTRUCTIONS_CHARS, MAX_LINE_BYTES, MAX_TEXT_CHARS,
 };
@@ -36,6 +37,13 @@ impl Exercise {
     }
 }
 
+/// The line of the `[motion]` table, where a motion's mistakes are reported.
+fn motion_line(text: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with("[motion"))
+        .map_or(1, |i| i + 1)
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -60,6 +68,7 @@ struct RawExercise {
     dose: Dose,
     phases: PhaseText,
     rules: Vec<toml::Spanned<RawRule>>,
+    motion: Option<Motion>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +191,9 @@ impl RawExercise {
         if self.required.is_empty() {
             return Err(invalid(1, "`required` lists no points".to_owned()));
         }
+        if let Some(motion) = &self.motion {
+            (motion.check(&rules)).map_err(|m| invalid(motion_line(text), m))?;
+        }
         Ok(Exercise {
             id: self.id,
             name: clean_text(&self.name),
@@ -199,6 +211,7 @@ impl RawExercise {
                 position: clean_text(&self.phases.position),
             },
             rules,
+            motion: self.motion,
             source: file.to_owned(),
         })
     }
