@@ -259,6 +259,55 @@ pub struct Fault {
     pub also: Vec<String>,
 }
 
+/// Most reps a clean synthetic track may do, per side.
+const MAX_REPS: usize = 50;
+
+/// Most steps in one rep's pattern.
+const MAX_STEPS: usize = 50;
+
+/// Longest move or hold of one step, seconds.
+const MAX_STEP_S: f64 = 120.0;
+
+impl Keyframe {
+    /// Whether every number in the key is finite.
+    fn finite(&self) -> bool {
+        let arm = |a: &ArmPose| {
+            a.upper
+                .iter()
+                .chain(&a.lower)
+                .chain(a.end.iter().flatten())
+                .chain(
+                    a.blend
+                        .iter()
+                        .flat_map(|b| b.upper.iter().chain(&b.lower).flatten()),
+                )
+                .chain(a.spread.iter().map(|s| &s.scale))
+                .all(|x| x.is_finite())
+        };
+        let vectors = [
+            self.pelvis_up,
+            self.pelvis_front,
+            self.lumbar,
+            self.thorax,
+            self.neck,
+            self.head,
+        ];
+        let scalars = [
+            Some(self.hips_back_deg),
+            Some(self.lift_m),
+            self.pelvis_tilt_deg,
+            self.shrug_m,
+            self.protract_m,
+        ];
+        vectors.iter().flatten().flatten().all(|x| x.is_finite())
+            && scalars.iter().flatten().all(|x| x.is_finite())
+            && [&self.arms, &self.arms_to_side, &self.arm]
+                .into_iter()
+                .flatten()
+                .all(arm)
+    }
+}
+
 /// The synthetic person's exercise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,8 +359,22 @@ impl Motion {
                 ));
             }
         }
-        if self.pattern.is_empty() {
-            return Err("`motion.pattern` is empty".to_owned());
+        if !(1..=MAX_REPS).contains(&self.reps) {
+            return Err(format!("`motion.reps` must be 1 to {MAX_REPS}"));
+        }
+        if self.pattern.is_empty() || self.pattern.len() > MAX_STEPS {
+            return Err(format!("`motion.pattern` needs 1 to {MAX_STEPS} steps"));
+        }
+        if let Some(s) = self.pattern.iter().find(|s| {
+            !(0.0..=MAX_STEP_S).contains(&s.move_s) || !(0.0..=MAX_STEP_S).contains(&s.hold_s)
+        }) {
+            return Err(format!(
+                "`motion.pattern`: a step to key {} moves or holds outside 0 to {MAX_STEP_S} s",
+                s.key
+            ));
+        }
+        if let Some(i) = self.keys.iter().position(|k| !k.finite()) {
+            return Err(format!("motion key {i} has a number that is not finite"));
         }
         if let Some(s) = self.pattern.iter().find(|s| s.key >= self.keys.len()) {
             return Err(format!(
@@ -321,6 +384,13 @@ impl Motion {
             ));
         }
         for f in &self.faults {
+            let numbers = [f.amount, f.size, f.threshold].into_iter().chain(f.dir);
+            if numbers.into_iter().any(|x| !x.is_finite()) {
+                return Err(format!(
+                    "motion fault of `{}` has a number that is not finite",
+                    f.rule
+                ));
+            }
             for id in std::iter::once(&f.rule).chain(&f.also) {
                 if !rules.iter().any(|r| &r.id == id) {
                     return Err(format!(
