@@ -150,7 +150,7 @@ fn committed_set_is_reproducible() {
     let mut compared = 0;
     for spec in synth::committed_specs(DEFAULT_SEED) {
         for ext in ["jsonl.gz", "labels.json"] {
-            let rel = Path::new(spec.exercise.id).join(format!("{}.{ext}", spec.case));
+            let rel = Path::new(&spec.exercise.id).join(format!("{}.{ext}", spec.case));
             // Compared after decompression: gzip bytes depend on which
             // deflate backend a build links, the tracks themselves must not.
             let fresh = read_plain(&dir.join(&rel));

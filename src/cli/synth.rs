@@ -67,7 +67,13 @@ pub struct EvalArgs {
 }
 
 pub(super) fn run_synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
-    let summary = synth::generate_set(&args.out, args.seed, args.model.into())?;
+    // Every exercise with a `[motion]`, the person's own files included, so
+    // a new exercise can be scored as the built-in ones are.
+    let (catalogue, errors) = crate::coach::Catalogue::load(None);
+    for e in &errors {
+        eprintln!("formcoach: skipped {e}");
+    }
+    let summary = synth::generate_set_in(&catalogue, &args.out, args.seed, args.model.into())?;
     eprintln!(
         "wrote {} tracks ({} frames, {} bytes) to {}",
         summary.tracks,

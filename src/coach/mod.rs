@@ -14,5 +14,5 @@ pub use engine::{
     Side,
 };
 pub use exercise::{
-    Catalogue, Dose, Exercise, ExerciseLoadError, Position, Rule, RuleKind, Space, View,
+    Catalogue, Dose, Exercise, ExerciseLoadError, Position, Rule, RuleKind, Space, Stage, View,
 };

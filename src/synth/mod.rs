@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::coach::exercise::motion::CameraView;
 use crate::pose::{Joint, PoseFrame};
 use body::{Body, Posture, SegRot, Side, Skeleton, Vec3, landmarks};
 use camera::{Camera, View};
@@ -118,13 +119,19 @@ pub struct Labels {
 
 /// The start position of an exercise as a camera placed `front` (or side-on,
 /// from the person's left) would see it, fitted into `width` x `height`
-/// pixels, without noise. The picker draws it so people can see where the
-/// camera goes before they lie down. `None` for ids the generator lacks.
+/// pixels, without noise: key 0 of the exercise file's `[motion]`. The
+/// picker draws it so people can see where the camera goes before they lie
+/// down. `None` for an exercise whose file has no motion.
 #[must_use]
-pub fn preview(exercise_id: &str, front: bool, width: u32, height: u32) -> Option<PoseFrame> {
-    let ex = motions::get(exercise_id)?;
+pub fn preview(
+    exercise: &crate::coach::Exercise,
+    front: bool,
+    width: u32,
+    height: u32,
+) -> Option<PoseFrame> {
+    let motion = exercise.motion.as_ref()?;
     let body = Body::adult(1.75);
-    let keys = (ex.keys)(&body, Side::Left, &Mods::default());
+    let keys = motions::keys(motion, &body, Side::Left, &Mods::default());
     let posture = keys
         .first()
         .cloned()
@@ -250,7 +257,7 @@ fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t:
             mods.push(p.spec.effect, p.spec.amount * level, p.spec.dir);
         }
     }
-    let keys = (ex.keys)(body, seg.side, &mods);
+    let keys = ex.keys(body, seg.side, &mods);
     let key = |i: usize| -> Posture {
         let k = keys.get(i).or(keys.first());
         match (k, keys.first()) {
@@ -265,9 +272,9 @@ fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t:
         1.0
     };
     let mut posture = key(seg.from).lerp(&key(seg.to), ease(u));
-    natural.apply(&mut posture, t, ex.standing);
+    natural.apply(&mut posture, t, ex.motion.standing);
     faults::apply_spine(&mut posture, &mods, body.torso_m, seg.side);
-    let planted = ex.planted_legs.then(|| landmarks(body, &posture).0);
+    let planted = ex.motion.planted_legs.then(|| landmarks(body, &posture).0);
     faults::apply_pelvis(&mut posture, &mods, body.torso_m, body.hip_half_m, seg.side);
     let (mut sk, _) = landmarks(body, &posture);
     if let Some(reference) = planted {
@@ -335,13 +342,13 @@ pub fn generate_track(spec: &TrackSpec) -> Track {
             .enumerate()
             .map(|(i, sk)| exact.observe(&camera, sk, body.torso_m, i as f64 * dt, spec.fps))
             .collect();
-        align_label_starts(&mut sc.labels, spec.exercise.id, &clean, dt);
+        align_label_starts(&mut sc.labels, &spec.exercise.coach, &clean, dt);
     }
     Track {
         case: spec.case.clone(),
         frames,
         labels: Labels {
-            exercise: spec.exercise.id.to_owned(),
+            exercise: spec.exercise.id.clone(),
             seed: spec.seed,
             view: spec.view.name.to_owned(),
             noise: spec.noise.name.to_owned(),
@@ -365,12 +372,13 @@ pub fn generate_track(spec: &TrackSpec) -> Track {
 /// ever moved later and within one ramp, so a rule that cannot see its fault
 /// still has the full label to miss. Speed faults (whole rushed reps) are left
 /// as designed.
-fn align_label_starts(labels: &mut [FaultLabel], exercise: &str, exact: &[PoseFrame], dt: f64) {
-    use crate::coach::{Catalogue, Coach, RuleState};
-    let (cat, _) = Catalogue::builtin();
-    let Some(ex) = cat.get(exercise) else {
-        return;
-    };
+fn align_label_starts(
+    labels: &mut [FaultLabel],
+    ex: &crate::coach::Exercise,
+    exact: &[PoseFrame],
+    dt: f64,
+) {
+    use crate::coach::{Coach, RuleState};
     let mut coach = Coach::new(ex);
     // Per rule: times at which it turns faulty (first faulty frame).
     let mut onsets: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -406,18 +414,14 @@ fn align_label_starts(labels: &mut [FaultLabel], exercise: &str, exact: &[PoseFr
     }
 }
 
-/// The views each exercise is filmed from: the catalogue's view first, then
-/// another that the exercise allows.
-fn views_for(id: &str) -> [View; 2] {
-    match id {
-        "side-lying-open-book" | "thoracic-rotation-side-lying" => {
-            [View::front(), View::front_above()]
-        }
-        "seated-trunk-rotation" | "seated-cervical-rotation" | "breathing-360" => {
-            [View::front(), View::oblique()]
-        }
-        "thread-the-needle" => [View::side_left(), View::oblique()],
-        _ => [View::side_left(), View::side_right()],
+/// The camera of a file's `views`.
+fn view_of(v: CameraView) -> View {
+    match v {
+        CameraView::SideLeft => View::side_left(),
+        CameraView::SideRight => View::side_right(),
+        CameraView::Front => View::front(),
+        CameraView::FrontAbove => View::front_above(),
+        CameraView::Oblique => View::oblique(),
     }
 }
 
@@ -437,14 +441,23 @@ pub fn committed_specs(seed: u64) -> Vec<TrackSpec> {
 /// rules that the committed MoveNet set never reaches.
 #[must_use]
 pub fn specs(seed: u64, model: Model) -> Vec<TrackSpec> {
+    specs_in(&crate::coach::Catalogue::builtin().0, seed, model)
+}
+
+/// The tracks of every exercise in `catalogue` whose file has a motion,
+/// made as [`specs`] makes the built-in ones: an exercise's seeds follow
+/// from its place in the catalogue.
+#[must_use]
+pub fn specs_in(catalogue: &crate::coach::Catalogue, seed: u64, model: Model) -> Vec<TrackSpec> {
     let mut out = Vec::new();
-    for (i, ex) in motions::all().into_iter().enumerate() {
+    for (i, ex) in motions::all(catalogue).into_iter().enumerate() {
         let base = seed.wrapping_mul(1000).wrapping_add(i as u64 * 10);
-        let [main, other] = views_for(ex.id);
-        let faults = faults::for_exercise(ex.id);
+        let [main, other] = ex.motion.views.map(view_of);
+        let faults = faults::for_motion(&ex.motion);
         let first = if i % 2 == 0 { Side::Left } else { Side::Right };
+        let reps = ex.motion.reps;
         out.push(TrackSpec {
-            exercise: ex,
+            exercise: ex.clone(),
             case: "clean-a".to_owned(),
             seed: base + 1,
             view: main,
@@ -453,11 +466,11 @@ pub fn specs(seed: u64, model: Model) -> Vec<TrackSpec> {
             fps: 10.0,
             side: first,
             faults: Vec::new(),
-            reps: (ex.reps * 3).div_ceil(4),
+            reps: (reps * 3).div_ceil(4),
             max_hold_s: 4.0,
         });
         out.push(TrackSpec {
-            exercise: ex,
+            exercise: ex.clone(),
             case: "clean-b".to_owned(),
             seed: base + 2,
             view: other,
@@ -466,7 +479,7 @@ pub fn specs(seed: u64, model: Model) -> Vec<TrackSpec> {
             fps: 10.0,
             side: first.other(),
             faults: Vec::new(),
-            reps: ex.reps.div_ceil(2),
+            reps: reps.div_ceil(2),
             max_hold_s: 3.0,
         });
         if !faults.is_empty() {
@@ -543,10 +556,25 @@ pub fn generate_all(out_dir: &Path, seed: u64) -> Result<GenSummary, SynthError>
 /// Writes the labelled set of [`specs`] for `model` under `out_dir`, laid
 /// out as [`generate_all`] does.
 pub fn generate_set(out_dir: &Path, seed: u64, model: Model) -> Result<GenSummary, SynthError> {
+    write_set(out_dir, specs(seed, model))
+}
+
+/// Writes the tracks of [`specs_in`] (every exercise of `catalogue` with a
+/// motion, a person's own files included) under `out_dir`.
+pub fn generate_set_in(
+    catalogue: &crate::coach::Catalogue,
+    out_dir: &Path,
+    seed: u64,
+    model: Model,
+) -> Result<GenSummary, SynthError> {
+    write_set(out_dir, specs_in(catalogue, seed, model))
+}
+
+fn write_set(out_dir: &Path, specs: Vec<TrackSpec>) -> Result<GenSummary, SynthError> {
     let mut summary = GenSummary::default();
-    for spec in specs(seed, model) {
+    for spec in specs {
         let track = generate_track(&spec);
-        let dir = out_dir.join(spec.exercise.id);
+        let dir = out_dir.join(&spec.exercise.id);
         std::fs::create_dir_all(&dir).map_err(|source| SynthError::Write {
             path: dir.clone(),
             source,
@@ -570,65 +598,5 @@ pub fn generate_set(out_dir: &Path, seed: u64, model: Model) -> Result<GenSummar
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_track() {
-        let specs = committed_specs(7);
-        let a = generate_track(&specs[2]);
-        let b = generate_track(&specs[2]);
-        assert_eq!(to_jsonl(&a.frames).unwrap(), to_jsonl(&b.frames).unwrap());
-        assert_eq!(a.labels, b.labels);
-    }
-
-    #[test]
-    fn faulty_tracks_label_every_rule_twice() {
-        for spec in committed_specs(7)
-            .into_iter()
-            .filter(|s| !s.faults.is_empty())
-        {
-            let track = generate_track(&spec);
-            for f in &spec.faults {
-                let n = track
-                    .labels
-                    .faults
-                    .iter()
-                    .filter(|l| l.rule == f.rule && !l.optional)
-                    .count();
-                assert_eq!(n, 2, "{} {}", spec.exercise.id, f.rule);
-            }
-        }
-    }
-
-    #[test]
-    fn previews_fit_their_box_and_lie_down_where_the_exercise_does() {
-        let (cat, _) = crate::coach::Catalogue::builtin();
-        for ex in cat.iter() {
-            let frame = preview(&ex.id, false, 160, 120)
-                .unwrap_or_else(|| panic!("no preview for {}", ex.id));
-            let person = &frame.people[0];
-            for k in &person.keypoints {
-                assert!(
-                    (0.0..=160.0).contains(&k.x) && (0.0..=120.0).contains(&k.y),
-                    "{}: {k:?}",
-                    ex.id
-                );
-            }
-        }
-        // On all fours the body is wider than tall from the side; standing, taller.
-        let spread = |id: &str| {
-            let f = preview(id, false, 400, 400).unwrap();
-            let xs: Vec<f32> = f.people[0].keypoints.iter().map(|k| k.x).collect();
-            let ys: Vec<f32> = f.people[0].keypoints.iter().map(|k| k.y).collect();
-            let w = xs.iter().copied().fold(f32::MIN, f32::max)
-                - xs.iter().copied().fold(f32::MAX, f32::min);
-            let h = ys.iter().copied().fold(f32::MIN, f32::max)
-                - ys.iter().copied().fold(f32::MAX, f32::min);
-            w / h
-        };
-        assert!(spread("thread-the-needle") > 1.0);
-        assert!(spread("desk-reset-reach") < 1.0);
-        assert!(preview("no-such-exercise", true, 10, 10).is_none());
-    }
-}
+#[allow(clippy::unwrap_used, clippy::panic)] // a test should stop loudly at the first surprise
+mod tests;

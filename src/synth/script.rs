@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::body::Side;
 use super::faults::{self, Effect, FaultSpec, RAMP_S, Timing};
-use super::motions::{Exercise, Sides};
+use super::motions::{Count, Exercise, Sides};
 use super::noise::Rng;
 use super::{END_S, FaultLabel, SETTLE_S, TrackSpec};
 
@@ -22,7 +22,7 @@ pub(super) struct Seg {
 }
 
 /// A fault instance placed on the timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Placed {
     pub(super) spec: FaultSpec,
     pub(super) side: Side,
@@ -55,7 +55,7 @@ pub(super) struct Script {
 }
 
 fn rep_side(ex: &Exercise, first: Side, i: usize) -> Side {
-    match ex.sides {
+    match ex.motion.sides {
         Sides::Alternate if i % 2 == 1 => first.other(),
         _ => first,
     }
@@ -65,7 +65,12 @@ fn rep_side(ex: &Exercise, first: Side, i: usize) -> Side {
 #[allow(clippy::too_many_lines)] // one pass over the reps; splitting it scatters the timing
 pub(super) fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
     let ex = &spec.exercise;
-    let per_side = spec.reps * if ex.sides == Sides::Alternate { 2 } else { 1 };
+    let per_side = spec.reps
+        * if ex.motion.sides == Sides::Alternate {
+            2
+        } else {
+            1
+        };
     // A faulty track runs each fault twice, one rep each.
     let n_reps = if spec.faults.is_empty() {
         per_side
@@ -86,15 +91,16 @@ pub(super) fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
     t = SETTLE_S + rng.range(0.0, 0.5);
     for i in 0..n_reps {
         let side = rep_side(ex, spec.side, i);
-        let fault = (!spec.faults.is_empty()).then(|| spec.faults[(i / 2) % spec.faults.len()]);
-        let fast = match fault {
+        let fault =
+            (!spec.faults.is_empty()).then(|| spec.faults[(i / 2) % spec.faults.len()].clone());
+        let fast = match &fault {
             Some(f) if f.effect == Effect::Fast => f.amount,
             _ => 1.0,
         };
         let range = rng.range(0.92, 1.04);
         let rep_start = t;
         let mut prev = 0;
-        for (k, st) in ex.pattern.iter().enumerate() {
+        for (k, st) in ex.motion.pattern.iter().enumerate() {
             let move_s = st.move_s * fast * rng.range(0.9, 1.1);
             let arrive = t + move_s;
             sc.segs.push(Seg {
@@ -107,7 +113,7 @@ pub(super) fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
             });
             let mut hold = st.hold_s * rng.range(0.9, 1.1);
             hold = hold.min(spec.max_hold_s);
-            if let Some(f) = fault {
+            if let Some(f) = &fault {
                 let here = match f.timing {
                     Timing::Hold(n) | Timing::Move(n) => n == k,
                     Timing::Fast => false,
@@ -115,18 +121,18 @@ pub(super) fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
                 if here {
                     hold = hold.max(2.0 * RAMP_S + faults::FAULT_HOLD_S + 0.4);
                     let on = match f.timing {
-                        Timing::Move(_) => rep_start + 0.3 * ex.pattern[0].move_s,
+                        Timing::Move(_) => rep_start + 0.3 * ex.motion.pattern[0].move_s,
                         _ => arrive + 0.2,
                     };
                     let off =
                         (on + RAMP_S + faults::FAULT_HOLD_S).min(arrive + hold - RAMP_S - 0.2);
                     sc.placed.push(Placed {
-                        spec: f,
+                        spec: f.clone(),
                         side,
                         on_s: on,
                         off_s: off,
                     });
-                    push_label(&mut sc.labels, &f, side, ex, on, off);
+                    push_label(&mut sc.labels, f, side, ex, on, off);
                 }
             }
             sc.segs.push(Seg {
@@ -140,33 +146,36 @@ pub(super) fn script(spec: &TrackSpec, rng: &mut Rng) -> Script {
             t = arrive + hold;
             prev = st.key;
         }
-        if let Some(f) = fault.filter(|f| f.effect == Effect::Fast) {
+        if let Some(f) = fault.as_ref().filter(|f| f.effect == Effect::Fast) {
             // The speed limit is crossed shortly after the fast move starts.
-            let first_move = ex.pattern[0].move_s * fast;
+            let first_move = ex.motion.pattern[0].move_s * fast;
             let start = rep_start + 0.15 * first_move;
             sc.labels.push(FaultLabel {
-                rule: f.rule.to_owned(),
+                rule: f.rule.clone(),
                 start_s: round3(start),
                 end_s: round3(t),
                 side: label_side(ex, side),
                 size: f.size,
-                unit: f.unit.to_owned(),
+                unit: f.unit.clone(),
                 optional: false,
             });
         }
-        let key = match ex.sides {
+        let key = match ex.motion.sides {
             Sides::None => "both".to_owned(),
             _ => side.name().to_owned(),
         };
         // The coach counts each excursion from the start position as a rep
         // (IYT has three per round); a breathing session is one long hold.
-        let per_rep = ex.pattern.iter().filter(|st| st.key == 0).count().max(1);
-        let count = if ex.id == "breathing-360" {
-            usize::from(i == 0)
-        } else if ex.id == "thoracic-iyt" {
-            per_rep
-        } else {
-            1
+        let count = match ex.motion.count {
+            Count::Once => usize::from(i == 0),
+            Count::PerReturn => ex
+                .motion
+                .pattern
+                .iter()
+                .filter(|st| st.key == 0)
+                .count()
+                .max(1),
+            Count::PerRep => 1,
         };
         *sc.reps.entry(key).or_insert(0) += count;
         // A short, uneven pause between reps, as people take.
@@ -199,7 +208,7 @@ pub(super) fn round3(x: f64) -> f64 {
 }
 
 fn label_side(ex: &Exercise, side: Side) -> Option<String> {
-    (ex.sides != Sides::None).then(|| side.name().to_owned())
+    (ex.motion.sides != Sides::None).then(|| side.name().to_owned())
 }
 
 /// Labels a ramped fault from when it crosses the rule's threshold (assuming
@@ -224,12 +233,12 @@ fn push_label(
             end_s: round3(off + RAMP_S * (1.0 - cross)),
             side: label_side(ex, side),
             size: f.size,
-            unit: f.unit.to_owned(),
+            unit: f.unit.clone(),
             optional,
         });
     };
-    push(f.rule, false);
-    for also in f.also {
+    push(&f.rule, false);
+    for also in &f.also {
         push(also, true);
     }
 }

@@ -9,53 +9,16 @@ use crate::source::camera::CameraInfo;
 
 use super::palette;
 
-/// Where an exercise sits in the suggested routine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Stage {
-    /// Check how far you can move today.
-    Assess,
-    /// Active mobility.
-    Move,
-    /// Breathing into the ribs.
-    Breathe,
-    /// Holding good positions with some effort.
-    Strengthen,
-}
+pub use crate::coach::Stage;
 
-impl Stage {
-    /// All stages in routine order.
-    pub const ALL: [Stage; 4] = [
-        Stage::Assess,
-        Stage::Move,
-        Stage::Breathe,
-        Stage::Strengthen,
-    ];
-
-    /// Heading for the picker.
-    #[must_use]
-    pub fn title(self) -> &'static str {
-        match self {
-            Stage::Assess => "1 · Assess",
-            Stage::Move => "2 · Move",
-            Stage::Breathe => "3 · Breathe",
-            Stage::Strengthen => "4 · Strengthen",
-        }
-    }
-
-    /// The routine stage of an exercise id.
-    ///
-    /// The catalogue has no stage field yet, so the window keeps this table;
-    /// exercises it does not know are mobility work.
-    #[must_use]
-    pub fn of(exercise_id: &str) -> Stage {
-        match exercise_id {
-            "neck-flexion-extension" | "seated-cervical-rotation" | "seated-trunk-rotation" => {
-                Stage::Assess
-            }
-            "breathing-360" => Stage::Breathe,
-            "prone-w" | "thoracic-iyt" | "desk-reset-reach" | "chin-tuck" => Stage::Strengthen,
-            _ => Stage::Move,
-        }
+/// Heading of a routine stage in the picker.
+#[must_use]
+pub fn stage_title(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Assess => "1 · Assess",
+        Stage::Move => "2 · Move",
+        Stage::Breathe => "3 · Breathe",
+        Stage::Strengthen => "4 · Strengthen",
     }
 }
 
@@ -292,14 +255,14 @@ impl PickerView {
             let items: Vec<(String, String)> = self
                 .exercises
                 .iter()
-                .filter(|e| Stage::of(&e.id) == stage)
+                .filter(|e| e.stage == stage)
                 .map(|e| (e.id.clone(), e.name.clone()))
                 .collect();
             if items.is_empty() {
                 continue;
             }
             ui.add_space(6.0);
-            ui.label(RichText::new(stage.title()).strong().size(16.0));
+            ui.label(RichText::new(stage_title(stage)).strong().size(16.0));
             for (id, name) in items {
                 let selected = self.selected.as_deref() == Some(id.as_str());
                 if ui
@@ -319,7 +282,7 @@ impl PickerView {
             return None;
         };
         ui.heading(RichText::new(&ex.name).size(28.0));
-        ui.label(RichText::new(Stage::of(&ex.id).title()).weak());
+        ui.label(RichText::new(stage_title(ex.stage)).weak());
         ui.add_space(8.0);
         ui.label(RichText::new(&ex.instructions).size(17.0));
         ui.add_space(12.0);
@@ -410,7 +373,7 @@ impl PickerView {
         const SIZE: egui::Vec2 = egui::vec2(200.0, 150.0);
         if self.preview.as_ref().is_none_or(|(id, _)| *id != ex.id) {
             let front = ex.view == View::Front;
-            let frame = crate::synth::preview(&ex.id, front, SIZE.x as u32, SIZE.y as u32);
+            let frame = crate::synth::preview(ex, front, SIZE.x as u32, SIZE.y as u32);
             self.preview = Some((ex.id.clone(), frame));
         }
         let Some((_, Some(frame))) = &self.preview else {
@@ -547,8 +510,11 @@ mod tests {
         for ex in cat.iter() {
             let text = dose_text(&ex.dose);
             assert!(!text.is_empty());
-            let _ = Stage::of(&ex.id);
+            assert!(!stage_title(ex.stage).is_empty());
         }
-        assert_eq!(Stage::of("breathing-360"), Stage::Breathe);
+        // Each stage of the routine has exercises in it.
+        for stage in Stage::ALL {
+            assert!(cat.iter().any(|e| e.stage == stage), "{stage:?}");
+        }
     }
 }

@@ -8,8 +8,12 @@ use egui::RichText;
 
 use super::palette;
 
-/// The exercise the reminder offers.
-pub const DESK_RESET_ID: &str = "desk-reset-reach";
+/// The exercise the reminder offers: the first whose file says
+/// `reminder = true`. `None` when no exercise does.
+#[must_use]
+pub fn exercise_id(exercises: &[crate::coach::Exercise]) -> Option<&str> {
+    exercises.iter().find(|e| e.reminder).map(|e| e.id.as_str())
+}
 
 /// How long "later" waits, seconds.
 pub const SNOOZE_S: f64 = 600.0;

@@ -7,71 +7,10 @@ use std::path::{Path, PathBuf};
 use super::model::Exercise;
 use super::{ExerciseLoadError, MAX_FILE_BYTES};
 
-/// The built-in catalogue, one file per exercise, ids exactly as in `docs/exercises.md`.
-pub(super) const BUILTIN: [(&str, &str); 17] = [
-    (
-        "thread-the-needle.toml",
-        include_str!("../exercises/thread-the-needle.toml"),
-    ),
-    (
-        "quadruped-rotation.toml",
-        include_str!("../exercises/quadruped-rotation.toml"),
-    ),
-    ("cat-cow.toml", include_str!("../exercises/cat-cow.toml")),
-    (
-        "side-lying-open-book.toml",
-        include_str!("../exercises/side-lying-open-book.toml"),
-    ),
-    (
-        "thoracic-rotation-side-lying.toml",
-        include_str!("../exercises/thoracic-rotation-side-lying.toml"),
-    ),
-    (
-        "seated-trunk-rotation.toml",
-        include_str!("../exercises/seated-trunk-rotation.toml"),
-    ),
-    (
-        "thoracic-extension-chair.toml",
-        include_str!("../exercises/thoracic-extension-chair.toml"),
-    ),
-    (
-        "bench-thoracic-extension.toml",
-        include_str!("../exercises/bench-thoracic-extension.toml"),
-    ),
-    (
-        "backward-shoulder-rolls.toml",
-        include_str!("../exercises/backward-shoulder-rolls.toml"),
-    ),
-    (
-        "laying-arm-extensions.toml",
-        include_str!("../exercises/laying-arm-extensions.toml"),
-    ),
-    ("prone-w.toml", include_str!("../exercises/prone-w.toml")),
-    (
-        "thoracic-iyt.toml",
-        include_str!("../exercises/thoracic-iyt.toml"),
-    ),
-    (
-        "desk-reset-reach.toml",
-        include_str!("../exercises/desk-reset-reach.toml"),
-    ),
-    (
-        "chin-tuck.toml",
-        include_str!("../exercises/chin-tuck.toml"),
-    ),
-    (
-        "neck-flexion-extension.toml",
-        include_str!("../exercises/neck-flexion-extension.toml"),
-    ),
-    (
-        "seated-cervical-rotation.toml",
-        include_str!("../exercises/seated-cervical-rotation.toml"),
-    ),
-    (
-        "breathing-360.toml",
-        include_str!("../exercises/breathing-360.toml"),
-    ),
-];
+/// The built-in catalogue: every file in `src/coach/exercises/`, listed by
+/// the build script in each file's `order`, as in `docs/exercises.md`.
+pub(super) const BUILTIN: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_exercises.rs"));
 
 /// All exercises the app knows, built-in first, user files overriding by id.
 #[derive(Debug, Clone, Default)]
@@ -101,7 +40,7 @@ impl Catalogue {
     pub fn builtin() -> (Catalogue, Vec<ExerciseLoadError>) {
         let mut cat = Catalogue::default();
         let mut errors = Vec::new();
-        for (file, text) in BUILTIN {
+        for &(file, text) in BUILTIN {
             match Exercise::from_toml(text, &format!("builtin:{file}")) {
                 Ok(ex) => cat.insert(ex),
                 Err(e) => errors.push(e),

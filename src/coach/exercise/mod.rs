@@ -4,12 +4,13 @@
 
 mod catalogue;
 mod model;
+pub mod motion;
 mod parse;
 
 pub use catalogue::Catalogue;
 pub use model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
-    View,
+    Stage, View,
 };
 
 /// Confidence below which a joint counts as not seen, unless a rule says otherwise.

@@ -34,6 +34,33 @@ pub enum Position {
     Any,
 }
 
+/// Where an exercise sits in the suggested routine; the picker groups by it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Check how far you can move today.
+    Assess,
+    /// Active mobility: what a file without a stage is.
+    #[default]
+    Move,
+    /// Breathing into the ribs.
+    Breathe,
+    /// Holding good positions with some effort.
+    Strengthen,
+}
+
+impl Stage {
+    /// All stages in routine order.
+    pub const ALL: [Stage; 4] = [
+        Stage::Assess,
+        Stage::Move,
+        Stage::Breathe,
+        Stage::Strengthen,
+    ];
+}
+
 /// How much to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,6 +346,13 @@ pub struct Exercise {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Place in the catalogue and the picker (`None`: after those with one).
+    pub order: Option<u32>,
+    /// Where it sits in the routine.
+    pub stage: Stage,
+    /// The exercise the hourly desk-reset reminder offers; the first file
+    /// that says so wins, so a user file can take the built-in's place.
+    pub reminder: bool,
     /// Start position.
     pub position: Position,
     /// Camera view that works.
@@ -333,6 +367,9 @@ pub struct Exercise {
     pub phases: PhaseText,
     /// Progress and form rules.
     pub rules: Vec<Rule>,
+    /// How a synthetic person does it: the picker's drawing and the test
+    /// tracks. `None` for a file without one (it is coached all the same).
+    pub motion: Option<super::motion::Motion>,
     /// Where the definition came from (`builtin:<file>` or a path).
     pub source: String,
 }

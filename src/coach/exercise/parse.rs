@@ -7,8 +7,9 @@ use crate::coach::geometry::{Measure, PointRef, Unit};
 
 use super::model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
-    View,
+    Stage, View,
 };
+use super::motion::Motion;
 use super::{
     DEFAULT_MIN_SCORE, ExerciseLoadError, MAX_INSTRUCTIONS_CHARS, MAX_LINE_BYTES, MAX_TEXT_CHARS,
 };
@@ -36,6 +37,13 @@ impl Exercise {
     }
 }
 
+/// The line of the `[motion]` table, where a motion's mistakes are reported.
+fn motion_line(text: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with("[motion"))
+        .map_or(1, |i| i + 1)
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -48,6 +56,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 struct RawExercise {
     id: String,
     name: String,
+    order: Option<u32>,
+    #[serde(default)]
+    stage: Stage,
+    #[serde(default)]
+    reminder: bool,
     position: Position,
     view: View,
     instructions: String,
@@ -55,6 +68,7 @@ struct RawExercise {
     dose: Dose,
     phases: PhaseText,
     rules: Vec<toml::Spanned<RawRule>>,
+    motion: Option<Motion>,
 }
 
 #[derive(Deserialize)]
@@ -177,9 +191,15 @@ impl RawExercise {
         if self.required.is_empty() {
             return Err(invalid(1, "`required` lists no points".to_owned()));
         }
+        if let Some(motion) = &self.motion {
+            (motion.check(&rules)).map_err(|m| invalid(motion_line(text), m))?;
+        }
         Ok(Exercise {
             id: self.id,
             name: clean_text(&self.name),
+            order: self.order,
+            stage: self.stage,
+            reminder: self.reminder,
             position: self.position,
             view: self.view,
             instructions: clean_text(&self.instructions),
@@ -191,6 +211,7 @@ impl RawExercise {
                 position: clean_text(&self.phases.position),
             },
             rules,
+            motion: self.motion,
             source: file.to_owned(),
         })
     }

@@ -228,3 +228,44 @@ fn range_of_motion_units_are_read_from_the_first_progress_measure() {
     assert_eq!(unit("chin-tuck"), Some("torso"));
     assert_eq!(unit("breathing-360"), Some(""));
 }
+
+#[test]
+fn a_motion_that_names_what_is_not_there_is_refused_with_its_line() {
+    let text = BUILTIN
+        .iter()
+        .find(|(f, _)| *f == "chin-tuck.toml")
+        .map(|(_, t)| *t)
+        .unwrap_or_default();
+    let motion_line = text.lines().position(|l| l == "[motion]").unwrap() + 1;
+    for (from, to, says) in [
+        ("rule = \"no-nodding\"", "rule = \"no-noding\"", "no-noding"),
+        ("{ key = 1,", "{ key = 7,", "key 7"),
+        ("base = \"seated\"", "like = 0", "base"),
+        ("hold_s = 2.5 }", "hold_s = nan }", "0 to 120 s"),
+        (
+            "neck = [-22.0, 0.0, 0.0]",
+            "neck = [-22.0, inf, 0.0]",
+            "not finite",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let err = Exercise::from_toml(&text.replacen(from, to, 1), "chin-tuck.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(says), "{from}: {msg}");
+        assert!(
+            msg.contains(&format!("chin-tuck.toml:{motion_line}:")),
+            "{msg}"
+        );
+    }
+    // An unknown base position is a parse error naming its line.
+    let err = Exercise::from_toml(
+        &text.replacen("base = \"seated\"", "base = \"hanging\"", 1),
+        "chin-tuck.toml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("hanging"), "{err}");
+    // A file without a motion is still coached; it just has no drawing.
+    let cut = text.find("\n# How a synthetic person").unwrap();
+    let ex = Exercise::from_toml(&text[..cut], "chin-tuck.toml").unwrap();
+    assert!(ex.motion.is_none());
+}

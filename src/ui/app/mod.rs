@@ -13,7 +13,7 @@ use super::WindowOptions;
 use super::history::{HistoryCommand, HistoryView};
 use super::live_view::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
-use super::reminder::{DESK_RESET_ID, Reminder, ReminderCommand};
+use super::reminder::{Reminder, ReminderCommand};
 use super::safety::SafetyView;
 use super::settings::{Settings, SettingsCommand, SettingsView};
 use super::summary::{SaveOffer, SummaryCommand, SummaryView};
@@ -306,7 +306,7 @@ impl FormcoachApp {
             // One line per session on stderr: what `--video` checks measure.
             eprintln!("formcoach: {}: {}", view.exercise.id, outcome.speed);
         }
-        if view.exercise.id == DESK_RESET_ID && outcome.speed.frames > 0 {
+        if view.exercise.reminder && outcome.speed.frames > 0 {
             let now = self.ctx.input(|i| i.time);
             self.reminder
                 .restart(now, f64::from(self.settings.reminder_every_min) * 60.0);
@@ -506,7 +506,9 @@ impl FormcoachApp {
                 match c {
                     ReminderCommand::Start => {
                         self.reminder.restart(now, every);
-                        self.picker.selected = Some(DESK_RESET_ID.to_owned());
+                        if let Some(id) = super::reminder::exercise_id(&self.picker.exercises) {
+                            self.picker.selected = Some(id.to_owned());
+                        }
                         self.screen = Screen::Picker;
                     }
                     ReminderCommand::Later => self.reminder.snooze(now),
