@@ -126,7 +126,8 @@ impl RoutineStep {
     pub fn dose_text(&self) -> String {
         let mut s = String::new();
         if self.reps > 0 {
-            let _ = write!(s, "{} reps", self.reps);
+            let unit = if self.reps == 1 { "rep" } else { "reps" };
+            let _ = write!(s, "{} {unit}", self.reps);
             if self.rep_pause_s() > 0.0 {
                 let _ = write!(s, " ({} s pause)", trim(self.hold_s));
             }
