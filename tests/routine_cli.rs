@@ -262,3 +262,71 @@ fn routine_and_exercise_cannot_be_mixed() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The real path: two fixture videos of a person, pose estimated by the
+/// default model, coached as a two-step neck routine of the person's own.
+#[test]
+fn a_routine_of_two_real_clips_gives_a_routine_report() {
+    let Some(fx) = common::fixtures("a_routine_of_two_real_clips_gives_a_routine_report") else {
+        return;
+    };
+    let config = tempfile::tempdir().unwrap();
+    let folder = config.path().join("formcoach/routines");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("two-neck.toml"),
+        "id = \"two-neck\"\nname = \"Two neck steps\"\ndescription = \"Turns, then nods.\"\n\
+         [[steps]]\nexercise = \"seated-cervical-rotation\"\nholds = 1\nhold_s = 10\n\
+         [[steps]]\nexercise = \"neck-flexion-extension\"\nreps = 3\n",
+    )
+    .unwrap();
+    let video = fx.join("video");
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("r.json");
+    let out = run(
+        &[
+            "analyze",
+            "--routine",
+            "two-neck",
+            video
+                .join("seated_sidebend_chair_front_01.mp4")
+                .to_str()
+                .unwrap(),
+            video
+                .join("seated_catcow_chair_side_01.mp4")
+                .to_str()
+                .unwrap(),
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+        config.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = read_json(&report_path);
+    let steps = report["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0]["exercise"], "seated-cervical-rotation");
+    assert_eq!(steps[1]["exercise"], "neck-flexion-extension");
+    for s in steps {
+        assert!(
+            s["report"]["frames"].as_u64().unwrap() > 300,
+            "{}",
+            s["report"]
+        );
+    }
+    // The hand labels of the nodding clip: 1 to 3 reps, and the trunk
+    // rounds with the head (the trunk-still rule's fault).
+    let reps = steps[1]["report"]["reps"]["total"].as_u64().unwrap();
+    assert!((1..=3).contains(&reps), "{reps} reps");
+    assert!(
+        steps[1]["report"]["warnings_by_rule"]["trunk-still"]["count"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    assert!(
+        stdout(&out).contains(" 2  Neck flexion and extension     3 reps"),
+        "{}",
+        stdout(&out)
+    );
+}
