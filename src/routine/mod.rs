@@ -17,8 +17,8 @@ mod parse;
 mod report;
 
 pub use library::Routines;
-pub use model::{Routine, RoutineStep, StepSide};
-pub use report::{RoutineReport, StepReport, minutes_text};
+pub use model::{Routine, RoutineStep, StepSide, minutes_text};
+pub use report::{RoutineReport, StepReport};
 
 /// Largest routine file read, in bytes: the built-in ones are under 4 KB.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024;

@@ -181,3 +181,21 @@ impl Routine {
         (total - last_rest).max(0.0)
     }
 }
+
+/// Seconds as `m:ss`, for listing a routine's estimated length.
+#[must_use]
+pub fn minutes_text(seconds: f64) -> String {
+    let total = seconds.round().max(0.0);
+    // Bounded by MAX_ROUTINE_S, so the cast cannot overflow.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let total = total as u64;
+    format!("{}:{:02}", total / 60, total % 60)
+}
+
+impl RoutineStep {
+    /// The step in one line for listings: `side-lying-open-book: 2 x 30 s hold per side`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        format!("{}: {}", self.exercise, self.dose_text())
+    }
+}

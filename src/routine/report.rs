@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::coach::{Dose, Side};
 use crate::session::Report;
 
-use super::model::{Routine, RoutineStep, StepSide};
+use super::model::{Routine, StepSide};
 
 /// One step as it was played.
 #[derive(Debug, Clone, Serialize)]
@@ -148,22 +148,4 @@ fn clip(text: &str, max: usize) -> String {
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// A step's estimated length in whole minutes and seconds, for listings.
-#[must_use]
-pub fn minutes_text(seconds: f64) -> String {
-    let total = seconds.round().max(0.0);
-    // Bounded by MAX_ROUTINE_S, so the cast cannot overflow.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let total = total as u64;
-    format!("{}:{:02}", total / 60, total % 60)
-}
-
-impl RoutineStep {
-    /// The step in one line for listings: `side-lying-open-book: 2 x 30 s hold per side`.
-    #[must_use]
-    pub fn line(&self) -> String {
-        format!("{}: {}", self.exercise, self.dose_text())
-    }
 }

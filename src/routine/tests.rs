@@ -266,3 +266,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_folder_or_device_named_toml_is_refused_without_reading_it() {
+    let cat = catalogue();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.toml")).unwrap();
+    std::fs::write(dir.path().join("huge.toml"), vec![b'#'; 70 * 1024]).unwrap();
+    let (routines, errors) = Routines::load(&cat, Some(dir.path()));
+    assert_eq!(routines.len(), 4);
+    let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("folder.toml: not a regular file")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("huge.toml: larger than 64 KB")),
+        "{texts:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("zero.toml: not a regular file")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn minutes_read_as_minutes_and_seconds() {
+    assert_eq!(minutes_text(59.4), "0:59");
+    assert_eq!(minutes_text(675.0), "11:15");
+}
