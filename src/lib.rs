@@ -24,6 +24,7 @@
 //! | 3 | `coach` | exercises as data, rules, counting, cues | |
 //! | 4 | `session` | the coach's feedback as a timeline and a report | |
 //! | 5 | `audio` | spoken cues and tones, live and rendered | |
+//! | 5 | `routine` | exercises in order with their doses, as data | |
 //! | 5 | `labels` | hand labels of real clips and their checks | |
 //! | 5 | `synth` | synthetic labelled tracks and the rule evaluation | |
 //! | 5 | `store` | the history file | `rusqlite` |
@@ -40,6 +41,7 @@ pub mod live;
 pub mod models;
 pub mod motion;
 pub mod pose;
+pub mod routine;
 pub mod session;
 pub mod source;
 pub mod stats;

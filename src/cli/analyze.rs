@@ -19,8 +19,12 @@ use crate::source::{Frame, SourceError, open_frames};
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Exercise id (see `formcoach exercises`).
-    #[arg(long)]
-    pub exercise: String,
+    #[arg(long, required_unless_present = "routine", conflicts_with = "routine")]
+    pub exercise: Option<String>,
+    /// Routine id (see `formcoach routines`): coaches one input per step, in
+    /// order, each as its step's exercise.
+    #[arg(long, value_name = "ID", conflicts_with = "audio_out")]
+    pub routine: Option<String>,
     /// Pose model for videos and frame folders.
     #[arg(long, default_value = crate::pose::DEFAULT_MODEL)]
     pub model: String,
@@ -38,32 +42,32 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub audio_out: Option<PathBuf>,
     /// A video file (mp4, webm, mov...), a folder of frames, or a pose track
-    /// (.jsonl, or .jsonl.gz).
-    pub input: PathBuf,
+    /// (.jsonl, or .jsonl.gz); with `--routine`, one per step.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
 }
 
 pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
+    if let Some(routine) = &args.routine {
+        return super::routines::analyze_routine(args, routine);
+    }
     let mut out = std::io::stdout().lock();
     let catalogue = load_catalogue();
-    let Some(exercise) = catalogue.get(&args.exercise) else {
+    let exercise_id = args.exercise.as_deref().unwrap_or_default();
+    let Some(exercise) = catalogue.get(exercise_id) else {
         let ids: Vec<&str> = catalogue.iter().map(|e| e.id.as_str()).collect();
         anyhow::bail!(
-            "unknown exercise `{}`; choose one of: {}",
-            args.exercise,
+            "unknown exercise `{exercise_id}`; choose one of: {}",
             ids.join(", ")
         );
     };
-    let (report, partial) = if is_track(&args.input) {
-        let track = read_track(&args.input)?;
-        for note in &track.notes {
-            eprintln!("formcoach: {}: {note}", args.input.display());
-        }
-        let mut report = coach(exercise, track.frames, args.audio_out.as_deref())?;
-        report.notes.extend(track.notes);
-        (report, false)
-    } else {
-        analyze_frames(args, exercise)?
+    let [input] = args.inputs.as_slice() else {
+        anyhow::bail!(
+            "{} inputs given; `--exercise` coaches one (use `--routine ID` for one input per step)",
+            args.inputs.len()
+        );
     };
+    let (report, partial) = analyze_input(args, exercise, input)?;
     writeln!(out, "{}", report.summary_text())?;
     if let Some(out) = &args.out {
         write_report(&report, out)?;
@@ -74,6 +78,27 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Coaches one input (a pose track, a video or a folder of frames) as
+/// `exercise`; the flag says the input broke part-way (its note is in the
+/// report). The one path for `--exercise` and each step of `--routine`.
+pub(super) fn analyze_input(
+    args: &AnalyzeArgs,
+    exercise: &crate::coach::Exercise,
+    input: &Path,
+) -> anyhow::Result<(Report, bool)> {
+    if is_track(input) {
+        let track = read_track(input)?;
+        for note in &track.notes {
+            eprintln!("formcoach: {}: {note}", input.display());
+        }
+        let mut report = coach(exercise, track.frames, args.audio_out.as_deref())?;
+        report.notes.extend(track.notes);
+        Ok((report, false))
+    } else {
+        analyze_frames(args, exercise, input)
+    }
 }
 
 fn is_track(path: &Path) -> bool {
@@ -95,8 +120,9 @@ pub(crate) const POSE_QUEUE: usize = 8;
 fn analyze_frames(
     args: &AnalyzeArgs,
     exercise: &crate::coach::Exercise,
+    input: &Path,
 ) -> anyhow::Result<(Report, bool)> {
-    let frames = open_frames(&args.input, args.fps)?;
+    let frames = open_frames(input, args.fps)?;
     let mut options = SessionOptions::default();
     if let Some(t) = args.threads {
         options.intra_threads = t;
@@ -110,12 +136,12 @@ fn analyze_frames(
     )?;
     let Some(mut report) = report else {
         return Err(failure.unwrap_or_else(|| anyhow::anyhow!("no frames in the input")))
-            .with_context(|| format!("cannot analyze {}", args.input.display()));
+            .with_context(|| format!("cannot analyze {}", input.display()));
     };
     let partial = if let Some(e) = failure {
         // The error says what happened (ended early, frames skipped).
         let note = format!("{e:#}");
-        eprintln!("formcoach: {}: {note}", args.input.display());
+        eprintln!("formcoach: {}: {note}", input.display());
         report.notes.push(note);
         true
     } else {

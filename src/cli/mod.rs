@@ -15,6 +15,7 @@ mod history;
 mod labels;
 mod models;
 mod pose;
+mod routines;
 mod synth;
 
 use std::io::Write as _;
@@ -55,6 +56,8 @@ pub enum Command {
     Exercises(exercises::ExercisesArgs),
     /// Coach a recorded video, folder of frames or pose track, headless.
     Analyze(analyze::AnalyzeArgs),
+    /// List the routines: exercises in order, each with its dose.
+    Routines(routines::RoutinesArgs),
     /// Generate labelled synthetic pose tracks with injected form faults.
     Synth(synth::SynthArgs),
     /// Score every rule on labelled tracks: precision, recall, F1, false warnings, delay.
@@ -98,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Exercises(args)) => exercises::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
+        Some(Command::Routines(args)) => routines::run(&args),
         Some(Command::Synth(args)) => synth::run_synth(&args),
         Some(Command::Eval(args)) => synth::run_eval(&args),
         #[cfg(feature = "gui")]
