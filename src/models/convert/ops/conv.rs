@@ -9,12 +9,19 @@ use super::{
     same_padding, unsupported,
 };
 
+/// The largest stride, dilation, pool size or block size accepted.
+const MAX_WINDOW: i64 = 1024;
+
 impl Converter<'_> {
     /// Strides and dilations of an NHWC op as (h, w) pairs.
     pub(super) fn spatial_pair(node: &NodeDef, name: &str) -> Result<(i64, i64), ConvertError> {
         match attr_ints(node, name)?.as_deref() {
             None | Some([]) => Ok((1, 1)),
-            Some([1, h, w, 1]) => Ok((*h, *w)),
+            // Strides, dilations and pool sizes of real graphs are small; a
+            // bound keeps the size arithmetic of a hostile file in range.
+            Some([1, h, w, 1]) if (1..=MAX_WINDOW).contains(h) && (1..=MAX_WINDOW).contains(w) => {
+                Ok((*h, *w))
+            }
             Some(other) => Err(unsupported(node, format!("{name} {other:?}"))),
         }
     }
@@ -322,6 +329,9 @@ impl Converter<'_> {
         check_nhwc(node)?;
         let block =
             attr_int(node, "block_size").ok_or_else(|| unsupported(node, "missing block_size"))?;
+        if !(1..=MAX_WINDOW).contains(&block) {
+            return Err(unsupported(node, format!("block_size {block}")));
+        }
         let key = Self::input_key(node, 0)?;
         let input = self.value(&key)?.clone();
         let x = self.name_in(&key, Layout::Nchw)?;

@@ -152,6 +152,9 @@ fn unsupported(node: &NodeDef, detail: impl Into<String>) -> ConvertError {
     }
 }
 
+/// The largest size of one axis a graph input may declare (2^31).
+const MAX_DIM: i64 = 1 << 31;
+
 fn attr_int(node: &NodeDef, name: &str) -> Option<i64> {
     node.attr
         .get(name)
@@ -630,6 +633,16 @@ impl<'m> Converter<'m> {
             .and_then(|a| a.shape.as_ref())
             .and_then(super::tfjs::ShapeJson::dims)
             .or_else(|| endpoint.and_then(|e| e.shape.clone()));
+        // Sizes the file declares feed the converter's shape arithmetic:
+        // anything past what a tensor could hold is refused here, once.
+        if let Some(d) = shape
+            .iter()
+            .flatten()
+            .flatten()
+            .find(|&&d| !(0..=MAX_DIM).contains(&d))
+        {
+            return Err(unsupported(node, format!("input size {d}")));
+        }
         let name = match endpoint {
             Some(e) => e.name.clone(),
             None => self.b.unique(&node.name),
