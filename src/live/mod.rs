@@ -36,7 +36,7 @@ use crate::audio::AudioSettings;
 use crate::coach::{Exercise, Feedback};
 use crate::pose::PoseFrame;
 use crate::session::Report;
-use crate::store::{NewSession, Sample, Thumbnail};
+use crate::store::{NewSession, Sample, StoreError, Thumbnail};
 use capture::capture_loop;
 use inference::Inference;
 use slot::Slot;
@@ -95,7 +95,7 @@ pub struct PipelineConfig {
 }
 
 /// What the pipeline is doing, for the window's messages.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Status {
     /// Loading the model or opening the source.
     Starting(String),
@@ -108,7 +108,7 @@ pub enum Status {
     /// The camera stopped; it is being retried. Nothing recorded is lost.
     SourceLost(String),
     /// Cannot go on (no model, unreadable video).
-    Failed(String),
+    Failed(LiveError),
 }
 
 /// One message from the inference thread to the window.
@@ -125,7 +125,7 @@ pub struct Update {
     /// Pipeline state.
     pub status: Status,
     /// Set when the history stopped accepting the timeline.
-    pub store_error: Option<String>,
+    pub store_error: Option<Arc<StoreError>>,
     /// Why there is no sound (no device, no speech engine, unknown voice).
     pub audio_problem: Option<String>,
 }
@@ -133,7 +133,7 @@ pub struct Update {
 impl Update {
     /// A failure, in the words the window shows.
     fn failed(error: &LiveError) -> Update {
-        Update::status(Status::Failed(error.to_string()))
+        Update::status(Status::Failed(error.clone()))
     }
 
     fn status(status: Status) -> Update {
@@ -162,7 +162,7 @@ pub struct Outcome {
     /// Row id in the history.
     pub session_id: Option<i64>,
     /// Why the session is not (fully) in the history.
-    pub store_error: Option<String>,
+    pub store_error: Option<Arc<StoreError>>,
     /// How fast it ran.
     pub speed: SpeedSummary,
     /// A picture of each moment a warning came up.
@@ -247,7 +247,7 @@ impl LivePipeline {
         while let Ok(u) = self.updates.try_recv() {
             // A status change must not be lost under a newer plain frame.
             if newest.as_ref().is_some_and(|n: &Update| {
-                n.status != Status::Running && u.status == Status::Running
+                !matches!(n.status, Status::Running) && matches!(u.status, Status::Running)
             }) {
                 continue;
             }

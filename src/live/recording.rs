@@ -2,6 +2,7 @@
 //! goes so a crash loses little, and a picture of each warning.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use image::RgbImage;
 
@@ -19,7 +20,7 @@ pub(super) struct Recording {
     recorder: Option<Recorder>,
     /// Why the history stopped accepting the timeline; kept as the error
     /// itself, and put in words only where the window shows it.
-    error: Option<StoreError>,
+    error: Option<Arc<StoreError>>,
     thumbnails: Vec<Thumbnail>,
     last_cue: Option<String>,
 }
@@ -32,7 +33,7 @@ pub(super) struct Recorded {
     /// Row id in the history.
     pub(super) session_id: Option<i64>,
     /// Why the session is not (fully) in the history.
-    pub(super) error: Option<String>,
+    pub(super) error: Option<Arc<StoreError>>,
     /// A picture of each moment a warning came up.
     pub(super) thumbnails: Vec<Thumbnail>,
 }
@@ -57,8 +58,8 @@ impl Recording {
     }
 
     /// Why the history stopped accepting the timeline, if it did.
-    pub(super) fn error(&self) -> Option<String> {
-        self.error.as_ref().map(ToString::to_string)
+    pub(super) fn error(&self) -> Option<Arc<StoreError>> {
+        self.error.clone()
     }
 
     /// Records one coached frame, and a picture of it when a new warning
@@ -106,7 +107,7 @@ impl Recording {
             match Recorder::start(&path, &self.meta) {
                 Ok(r) => self.recorder = Some(r),
                 Err(e) => {
-                    self.error = Some(e);
+                    self.error = Some(Arc::new(e));
                     return;
                 }
             }
@@ -114,7 +115,7 @@ impl Recording {
         if let Some(rec) = self.recorder.as_mut()
             && let Err(e) = rec.push(sample.clone())
         {
-            self.error = Some(e);
+            self.error = Some(Arc::new(e));
             self.recorder = None;
         }
     }
@@ -124,7 +125,7 @@ impl Recording {
         if let Some(rec) = self.recorder.as_mut()
             && let Err(e) = rec.flush()
         {
-            self.error = Some(e);
+            self.error = Some(Arc::new(e));
             self.recorder = None;
         }
     }
@@ -134,7 +135,7 @@ impl Recording {
         let session_id = match self.recorder.take().map(Recorder::finish) {
             Some(Ok(id)) => Some(id),
             Some(Err(e)) => {
-                self.error = Some(e);
+                self.error = Some(Arc::new(e));
                 None
             }
             None => None,
@@ -142,7 +143,7 @@ impl Recording {
         Recorded {
             meta: self.meta,
             session_id,
-            error: self.error.map(|e| e.to_string()),
+            error: self.error,
             thumbnails: self.thumbnails,
         }
     }

@@ -141,8 +141,8 @@ impl LiveView {
             self.feedback = update.feedback;
             self.stats = update.stats;
         }
-        if update.store_error.is_some() {
-            self.store_note = update.store_error;
+        if let Some(e) = update.store_error {
+            self.store_note = Some(e.to_string());
         }
         self.status = update.status;
     }
@@ -225,7 +225,7 @@ impl LiveView {
     /// label (not painted text) so screen readers and tests can find it.
     fn banner_ui(&self, ui: &mut egui::Ui, area: Rect) {
         let (text, fill, text_color, size) = match (&self.status, &self.feedback) {
-            (Status::Failed(why), _) => (why.clone(), palette::WARNING, Color32::WHITE, 22.0),
+            (Status::Failed(why), _) => (why.to_string(), palette::WARNING, Color32::WHITE, 22.0),
             (Status::SourceLost(why), _) => (
                 format!(
                     "The camera stopped. Paused: nothing recorded is lost, and coaching \

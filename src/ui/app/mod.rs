@@ -286,7 +286,7 @@ impl FormcoachApp {
             return;
         };
         let failed = match &view.status {
-            Status::Failed(why) => Some(why.clone()),
+            Status::Failed(why) => Some(why.to_string()),
             _ => None,
         };
         if matches!(view.status, Status::Starting(_)) {
@@ -631,7 +631,7 @@ impl FormcoachApp {
                 if let Some(paused) = view.follow_source(&update.status, update.image.is_some()) {
                     pipeline.set_paused(paused);
                 }
-                ended = update.status == Status::Ended;
+                ended = matches!(update.status, Status::Ended);
                 if update.image.is_some() {
                     // Pictures carry the sound's current state (a device may come back).
                     view.audio_problem.clone_from(&update.audio_problem);
