@@ -138,41 +138,13 @@ impl Routines {
     }
 }
 
-/// Reads a routine file: a regular file (a link to one is fine) of at most
-/// [`MAX_FILE_BYTES`], as UTF-8. Devices, pipes and folders are refused
-/// before they are opened, so a FIFO cannot hang the start and `/dev/zero`
-/// cannot fill the memory.
+/// Reads a routine file with the same care as a user exercise file.
 fn read_routine_file(path: &Path) -> Result<String, RoutineLoadError> {
-    use std::io::Read as _;
+    use crate::coach::exercise::{UserFileError, read_user_file};
     let file = path.display().to_string();
-    let io = |source| RoutineLoadError::Io {
-        file: file.clone(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(RoutineLoadError::NotAFile { file });
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(RoutineLoadError::TooLarge { file });
-    }
-    let handle = std::fs::File::open(path).map_err(io)?;
-    // Checked again on the open file: the name may have been swapped.
-    if !handle.metadata().map_err(io)?.is_file() {
-        return Err(RoutineLoadError::NotAFile { file });
-    }
-    let mut bytes = Vec::new();
-    handle
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(RoutineLoadError::TooLarge { file });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not UTF-8 text ({e})"),
-        ))
+    read_user_file(path, MAX_FILE_BYTES).map_err(|e| match e {
+        UserFileError::Io(source) => RoutineLoadError::Io { file, source },
+        UserFileError::NotAFile => RoutineLoadError::NotAFile { file },
+        UserFileError::TooLarge => RoutineLoadError::TooLarge { file },
     })
 }

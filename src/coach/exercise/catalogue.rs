@@ -137,39 +137,55 @@ impl Catalogue {
     }
 }
 
-/// Reads a user exercise file: a regular file (a link to one is fine) of
-/// at most [`MAX_FILE_BYTES`], as UTF-8. Devices, pipes and folders are
-/// refused before they are opened, so a FIFO cannot hang the start and
-/// `/dev/zero` cannot fill the memory.
+/// Reads a user exercise file (see [`read_user_file`]).
 fn read_exercise_file(path: &Path) -> Result<String, ExerciseLoadError> {
-    use std::io::Read as _;
     let file = path.display().to_string();
-    let io = |source| ExerciseLoadError::Io {
-        file: file.clone(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
+    read_user_file(path, MAX_FILE_BYTES).map_err(|e| match e {
+        UserFileError::Io(source) => ExerciseLoadError::Io { file, source },
+        UserFileError::NotAFile => ExerciseLoadError::NotAFile { file },
+        UserFileError::TooLarge => ExerciseLoadError::TooLarge { file },
+    })
+}
+
+/// Why a file the person put in their config folder could not be read.
+#[derive(Debug)]
+pub enum UserFileError {
+    /// It could not be opened or read, or is not UTF-8 text.
+    Io(std::io::Error),
+    /// A folder, device or pipe has the file's name.
+    NotAFile,
+    /// Larger than the limit.
+    TooLarge,
+}
+
+/// Reads a file from the person's config folder (an exercise, a routine):
+/// a regular file (a link to one is fine) of at most `max_bytes`, as UTF-8.
+/// Devices, pipes and folders are refused before they are opened, so a FIFO
+/// cannot hang the start and `/dev/zero` cannot fill the memory.
+pub fn read_user_file(path: &Path, max_bytes: u64) -> Result<String, UserFileError> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(UserFileError::Io)?;
     if !meta.is_file() {
-        return Err(ExerciseLoadError::NotAFile { file });
+        return Err(UserFileError::NotAFile);
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ExerciseLoadError::TooLarge { file });
+    if meta.len() > max_bytes {
+        return Err(UserFileError::TooLarge);
     }
-    let handle = std::fs::File::open(path).map_err(io)?;
+    let handle = std::fs::File::open(path).map_err(UserFileError::Io)?;
     // Checked again on the open file: the name may have been swapped.
-    if !handle.metadata().map_err(io)?.is_file() {
-        return Err(ExerciseLoadError::NotAFile { file });
+    if !handle.metadata().map_err(UserFileError::Io)?.is_file() {
+        return Err(UserFileError::NotAFile);
     }
     let mut bytes = Vec::new();
     handle
-        .take(MAX_FILE_BYTES + 1)
+        .take(max_bytes + 1)
         .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ExerciseLoadError::TooLarge { file });
+        .map_err(UserFileError::Io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(UserFileError::TooLarge);
     }
     String::from_utf8(bytes).map_err(|e| {
-        io(std::io::Error::new(
+        UserFileError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("not UTF-8 text ({e})"),
         ))

@@ -7,7 +7,7 @@ mod model;
 pub mod motion;
 mod parse;
 
-pub use catalogue::Catalogue;
+pub use catalogue::{Catalogue, UserFileError, read_user_file};
 pub use model::{
     Axis, Direction, Dose, Exercise, PhaseText, Position, Progress, Rule, RuleKind, Signal, Space,
     Stage, View,
