@@ -7,6 +7,7 @@
 //! state directly; screens return commands that the app applies once per frame.
 
 pub mod app;
+pub mod frequency;
 pub mod history;
 pub mod live_view;
 pub mod picker;
