@@ -4,8 +4,9 @@
 //! The articles behind the catalogue ask for frequency over intensity, so the
 //! history counts *days* with a session, on the local calendar (a session at
 //! 23:59 and one at 00:01 are two days, even where UTC would put them on one).
-//! Everything here but [`local_offset_s`] and [`now_unix_s`] is a pure
-//! function, so the counting is tested without a clock or a time zone.
+//! The desk-reset reminder's quiet hours are local times of day too.
+//! Everything here but [`local_offset_s`] and [`now_unix_s`] (and what reads
+//! them) is a pure function, tested without a clock or a time zone.
 
 /// A calendar day, counted from 1970-01-01 (day 0); earlier days are negative.
 pub type Day = i64;
@@ -228,10 +229,104 @@ impl Frequency {
     }
 }
 
+/// Minutes in a day.
+pub const MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// Hours of the local day when the desk-reset reminder keeps quiet (the
+/// evening and the night by default). The stretch runs from `start_min` up
+/// to, not including, `end_min`, in minutes after midnight; an end earlier
+/// than the start wraps past midnight, and equal ends mean no quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QuietHours {
+    /// Whether quiet hours apply at all.
+    pub on: bool,
+    /// First quiet minute after midnight.
+    pub start_min: u32,
+    /// First minute after midnight that is no longer quiet.
+    pub end_min: u32,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        QuietHours {
+            on: true,
+            start_min: 21 * 60,
+            end_min: 8 * 60,
+        }
+    }
+}
+
+impl QuietHours {
+    /// Whether that minute of the day (0..1440) is quiet.
+    #[must_use]
+    pub fn contains(&self, minute: u32) -> bool {
+        let (s, e, m) = (self.start_min, self.end_min, minute % MINUTES_PER_DAY);
+        if !self.on || s == e {
+            false
+        } else if s < e {
+            s <= m && m < e
+        } else {
+            m >= s || m < e
+        }
+    }
+
+    /// Whether it is quiet now on this computer's clock.
+    #[must_use]
+    pub fn contains_now(&self) -> bool {
+        let now = now_unix_s();
+        self.contains(minute_of_day(now, local_offset_s(now)))
+    }
+
+    /// Brings hand-edited values back into the day.
+    pub fn sanitize(&mut self) {
+        self.start_min %= MINUTES_PER_DAY;
+        self.end_min %= MINUTES_PER_DAY;
+    }
+
+    /// "21:00–08:00".
+    #[must_use]
+    pub fn text(&self) -> String {
+        let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        format!("{}–{}", hm(self.start_min), hm(self.end_min))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn quiet(start_min: u32, end_min: u32) -> QuietHours {
+        QuietHours {
+            on: true,
+            start_min,
+            end_min,
+        }
+    }
+
+    #[test]
+    fn quiet_hours_wrap_past_midnight() {
+        let q = QuietHours::default();
+        assert_eq!(q.text(), "21:00–08:00");
+        assert!(!q.contains(20 * 60 + 59));
+        assert!(q.contains(21 * 60));
+        assert!(q.contains(23 * 60 + 59));
+        assert!(q.contains(0));
+        assert!(q.contains(7 * 60 + 59));
+        assert!(!q.contains(8 * 60));
+        assert!(!q.contains(12 * 60));
+        // A daytime stretch does not wrap.
+        let lunch = quiet(12 * 60, 13 * 60);
+        assert!(lunch.contains(12 * 60 + 30) && !lunch.contains(0) && !lunch.contains(13 * 60));
+        // Equal ends, or turned off: never quiet.
+        assert!(!(0..MINUTES_PER_DAY).any(|m| quiet(600, 600).contains(m)));
+        let off = QuietHours { on: false, ..q };
+        assert!(!(0..MINUTES_PER_DAY).any(|m| off.contains(m)));
+        let mut odd = quiet(5000, 1440);
+        odd.sanitize();
+        assert_eq!((odd.start_min, odd.end_min), (5000 % 1440, 0));
+    }
 
     /// Seconds since 1970 of a UTC date and time.
     fn at(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> f64 {
@@ -317,6 +412,25 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn quiet_hours_are_the_minutes_walked_from_start_to_end(
+            start in 0_u32..MINUTES_PER_DAY,
+            end in 0_u32..MINUTES_PER_DAY,
+            minute in 0_u32..MINUTES_PER_DAY,
+        ) {
+            let q = quiet(start, end);
+            // Walk the clock from the start until the end: those are quiet.
+            let walked = (minute + MINUTES_PER_DAY - start) % MINUTES_PER_DAY;
+            let length = (end + MINUTES_PER_DAY - start) % MINUTES_PER_DAY;
+            prop_assert_eq!(q.contains(minute), walked < length);
+            // The other way round is exactly the rest of the day.
+            if start != end {
+                prop_assert_eq!(quiet(end, start).contains(minute), !q.contains(minute));
+                prop_assert!(q.contains(start));
+                prop_assert!(!q.contains(end));
+            }
+        }
+
         #[test]
         fn civil_dates_round_trip(day in -1_000_000_i64..1_000_000) {
             let (y, m, d) = civil(day);

@@ -450,6 +450,8 @@ fn settings_say_why_there_is_no_sound() {
     harness.get_by_label_contains("No sound output");
     harness.get_by_label_contains("has no voice `martian`");
     harness.get_by_label_contains("Spoken cues by espeak-ng");
+    // The reminder's quiet hours (21:00 to 08:00 in the picture).
+    harness.get_by_label("Quiet hours: no reminder between");
     // Without a device there is nothing to play a sample on.
     assert!(
         harness

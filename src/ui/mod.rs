@@ -11,6 +11,7 @@ pub mod frequency;
 pub mod history;
 pub mod live_view;
 pub mod picker;
+pub mod quiet_hours;
 pub mod reminder;
 pub mod safety;
 pub mod settings;
