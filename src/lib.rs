@@ -17,6 +17,7 @@
 //! | layer | module | what it holds | crates only it uses |
 //! |-------|--------|---------------|---------------------|
 //! | 0 | `stats` | order statistics | |
+//! | 0 | `calendar` | local days, days with a session, quiet hours | `chrono` |
 //! | 0 | `source` | frames from images, folders, videos and webcams | `nokhwa` (`camera.rs`) |
 //! | 0 | `models` | pinned pose models: fetch, verify, convert, run | `ort` |
 //! | 1 | `pose` | frames to named keypoints | `ort` |
@@ -33,6 +34,7 @@
 //! | 8 | `cli` | the command line, the front door | |
 
 pub mod audio;
+pub mod calendar;
 pub mod cli;
 pub mod coach;
 pub mod labels;

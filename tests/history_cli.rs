@@ -9,6 +9,10 @@ use common::{formcoach_env, stderr, stdout};
 use formcoach::store::{DB_FILE, NewSession, Recorder, Sample};
 
 fn keep_a_session(dir: &std::path::Path) {
+    keep_a_session_at(dir, 1_760_000_000.0);
+}
+
+fn keep_a_session_at(dir: &std::path::Path, started_unix_s: f64) {
     let mut rec = Recorder::start(
         &dir.join(DB_FILE),
         &NewSession {
@@ -17,7 +21,7 @@ fn keep_a_session(dir: &std::path::Path) {
             source: "camera 0".to_owned(),
             model: "blazepose-full".to_owned(),
             rom_unit: "deg".to_owned(),
-            started_unix_s: 1_760_000_000.0,
+            started_unix_s,
         },
     )
     .unwrap();
@@ -85,6 +89,32 @@ fn lists_and_exports_what_the_window_kept() {
         let again = formcoach_env(&["history", "list"], &env);
         assert!(stdout(&again).contains("Prone W"));
     }
+}
+
+/// The listing ends with the days that had a session, counted in days (two
+/// sessions today are one day), never as a streak.
+#[test]
+fn the_listing_counts_days_with_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("FORMCOACH_DATA_DIR", data)];
+    keep_a_session(dir.path());
+    let old = stdout(&formcoach_env(&["history", "list"], &env));
+    assert!(
+        old.contains("Days with a session: 0 days this week, 0 this month."),
+        "{old}"
+    );
+    let now = formcoach::calendar::now_unix_s();
+    keep_a_session_at(dir.path(), now);
+    keep_a_session_at(dir.path(), now);
+    let list = formcoach_env(&["history", "list"], &env);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert!(
+        text.contains("Days with a session: 1 day this week, 1 this month."),
+        "{text}"
+    );
+    assert!(!text.to_lowercase().contains("streak"), "{text}");
 }
 
 /// One sample row with a negative rep count made `history list` fail with

@@ -350,7 +350,9 @@ fn history() {
         rec.finish().unwrap();
     }
     let store = Store::open(&path).unwrap();
-    let view = HistoryView::new(store.sessions().unwrap());
+    // As of Sunday 12 October 2025, in UTC: sessions on the 9th, 10th and 12th.
+    let sunday = formcoach::calendar::day_from_civil(2025, 10, 12);
+    let view = HistoryView::new(store.sessions().unwrap()).as_of(sunday, 0);
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, v: &mut HistoryView| {
             let _ = v.ui(ui);
@@ -359,6 +361,10 @@ fn history() {
     );
     harness.run();
     harness.get_by_label("Export CSV…");
+    // Plain counts of days, and never a streak to lose.
+    harness.get_by_label("3 days this week, 3 this month.");
+    harness.get_by_label(formcoach::ui::frequency::FREQUENCY_NOTE);
+    assert!(harness.query_by_label_contains("streak").is_none());
     snap(&mut harness, "history");
 }
 
@@ -444,6 +450,8 @@ fn settings_say_why_there_is_no_sound() {
     harness.get_by_label_contains("No sound output");
     harness.get_by_label_contains("has no voice `martian`");
     harness.get_by_label_contains("Spoken cues by espeak-ng");
+    // The reminder's quiet hours (21:00 to 08:00 in the picture).
+    harness.get_by_label("Quiet hours: no reminder between");
     // Without a device there is nothing to play a sample on.
     assert!(
         harness

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
+use crate::calendar::Frequency;
 use crate::store::{Store, StoreError, default_db_path};
 
 /// What to do with the history.
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
-    /// One line per session, newest first (or JSON with `--json`).
+    /// One line per session, newest first, then the days with a session this
+    /// week and this month (or JSON with `--json`).
     List(ListArgs),
     /// Write every session with its summary and timeline to a file (`-` for
     /// standard output). Pictures of warnings stay on this computer.
@@ -100,6 +102,9 @@ fn run_on(store: &Store, cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
                     s.status,
                 )?;
             }
+            // The same counts the history screen shows above its trends.
+            let days = Frequency::local_now(sessions.iter().map(|s| s.meta.started_unix_s));
+            writeln!(out, "Days with a session: {}.", days.sentence())?;
             Ok(Outcome::Success)
         }
         HistoryCommand::Export(args) => {

@@ -1,7 +1,9 @@
-//! History: every stored session, trends per exercise, and export.
+//! History: days with a session, every stored session, trends per exercise,
+//! and export.
 
 use egui::RichText;
 
+use crate::calendar::{Day, Frequency};
 use crate::store::{SessionRecord, SessionStatus};
 
 use super::{format_duration, line_with_dots, palette, still_plot};
@@ -38,6 +40,8 @@ pub struct HistoryView {
     pub trend_exercise: Option<String>,
     /// Why the history could not be read, or the last export's result.
     pub notice: Option<String>,
+    /// Days with a session this week and this month.
+    pub frequency: Option<Frequency>,
 }
 
 impl HistoryView {
@@ -45,11 +49,26 @@ impl HistoryView {
     #[must_use]
     pub fn new(sessions: Vec<SessionRecord>) -> HistoryView {
         let trend_exercise = sessions.first().map(|s| s.meta.exercise_id.clone());
+        let frequency = Frequency::local_now(sessions.iter().map(|s| s.meta.started_unix_s));
         HistoryView {
             sessions,
             trend_exercise,
             notice: None,
+            frequency: Some(frequency),
         }
+    }
+
+    /// Counts the days as of another day than today, in a zone `offset_s`
+    /// east of UTC (screenshots must not change with the date and the place
+    /// they are taken in).
+    #[must_use]
+    pub fn as_of(mut self, today: Day, offset_s: i32) -> HistoryView {
+        let days = self
+            .sessions
+            .iter()
+            .map(|s| crate::calendar::day_of(s.meta.started_unix_s, offset_s));
+        self.frequency = Some(Frequency::from_days(days, today));
+        self
     }
 
     /// Draws the history.
@@ -89,6 +108,10 @@ impl HistoryView {
                         .size(18.0),
                 );
                 return;
+            }
+            if let Some(f) = &self.frequency {
+                super::frequency::frequency_ui(ui, f);
+                ui.add_space(10.0);
             }
             self.trend_ui(ui);
             ui.add_space(8.0);

@@ -7,9 +7,11 @@
 //! state directly; screens return commands that the app applies once per frame.
 
 pub mod app;
+pub mod frequency;
 pub mod history;
 pub mod live_view;
 pub mod picker;
+pub mod quiet_hours;
 pub mod reminder;
 pub mod safety;
 pub mod settings;

@@ -2,7 +2,9 @@
 //! the catalogue suggests for people who sit), a banner offers the standing
 //! reach-and-W move. It never interrupts a session: it waits until coaching
 //! stops. Doing the desk reset, or dismissing the banner, starts the count
-//! again; "later" asks again in ten minutes.
+//! again; "later" asks again in ten minutes. During quiet hours (the evening
+//! and night by default) it does not come up: the reminder times that fall
+//! in them are skipped, and the first one after they end comes up.
 
 use egui::RichText;
 
@@ -68,6 +70,22 @@ impl Reminder {
             return true;
         }
         false
+    }
+
+    /// Call before [`Reminder::tick`] with whether it is quiet hours now: a
+    /// reminder time that has passed during them is skipped to the next one
+    /// (every `every_s` from it), so nothing comes up until the first
+    /// reminder time after they end. A banner already up stays.
+    pub fn quiet(&mut self, now_s: f64, every_s: f64, quiet: bool) {
+        if !quiet || self.due || every_s <= 0.0 {
+            return;
+        }
+        if let Some(next) = self.next_s
+            && now_s >= next
+        {
+            let skipped = ((now_s - next) / every_s).floor() + 1.0;
+            self.next_s = Some(next + skipped * every_s);
+        }
     }
 
     /// Whether the banner should show.
@@ -164,6 +182,67 @@ mod tests {
         r.restart(HOUR + SNOOZE_S, HOUR);
         assert!(!r.tick(2.0 * HOUR, HOUR, true, false));
         assert!(r.tick(2.0 * HOUR + SNOOZE_S, HOUR, true, false));
+    }
+
+    #[test]
+    fn quiet_hours_skip_to_the_first_reminder_time_after_they_end() {
+        // Counting from 20:30, hourly; quiet 21:00-08:00 (clock in seconds
+        // after midnight of the first day).
+        let q = crate::calendar::QuietHours::default();
+        let is_quiet = |t: f64| q.contains(((t / 60.0) as u32) % 1440);
+        let mut r = Reminder::new();
+        let start = 20.5 * HOUR;
+        let mut shown = Vec::new();
+        let mut t = start;
+        while t < start + 14.0 * HOUR {
+            r.quiet(t, HOUR, is_quiet(t));
+            if r.tick(t, HOUR, true, false) {
+                shown.push(t);
+                r.restart(t, HOUR);
+            }
+            t += 60.0;
+        }
+        // Nothing from 21:30 to 07:30; 08:30 (next day) is the first.
+        assert_eq!(shown.first().copied(), Some(32.5 * HOUR));
+        // Without quiet hours it would have come up at 21:30.
+        let mut loud = Reminder::new();
+        loud.tick(start, HOUR, true, false);
+        assert!(loud.tick(21.5 * HOUR, HOUR, true, false));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_comes_up_in_quiet_hours_and_always_at_a_reminder_time(
+            start_min in 0_u32..1440,
+            end_min in 0_u32..1440,
+            begin_min in 0_u32..1440,
+            every_min in 15_u32..=240,
+        ) {
+            let q = crate::calendar::QuietHours { on: true, start_min, end_min };
+            let every = f64::from(every_min) * 60.0;
+            let begin = f64::from(begin_min) * 60.0;
+            let mut r = Reminder::new();
+            let mut last = begin;
+            for step in 0..(3 * 1440) {
+                let t = begin + f64::from(step) * 60.0;
+                let minute = (begin_min + step) % 1440;
+                r.quiet(t, every, q.contains(minute));
+                if r.tick(t, every, true, false) {
+                    proptest::prop_assert!(!q.contains(minute), "came up at minute {}", minute);
+                    // On the reminder schedule, never between.
+                    let k = (t - last) / every;
+                    proptest::prop_assert!((k - k.round()).abs() < 1e-9 && k >= 1.0);
+                    r.restart(t, every);
+                    last = t;
+                }
+            }
+            // When the day has at least one interval without quiet hours,
+            // a reminder time falls in it: it came up in three days.
+            let loud = (0..1440).filter(|m| !q.contains(*m)).count();
+            if loud >= every_min as usize {
+                proptest::prop_assert!(last > begin);
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::audio::{
     AudioSettings, AudioStatus, DEFAULT_BREATHING_PACE, Player, Priority, SpeechEngine, ToneKind,
     Utterance, UtteranceKind,
 };
+use crate::calendar::QuietHours;
 use crate::store::Store;
 
 use super::palette;
@@ -48,6 +49,9 @@ pub struct Settings {
     pub desk_reminder: bool,
     /// Minutes of use between reminders.
     pub reminder_every_min: u32,
+    /// Local hours when the reminder keeps quiet (settings saved before
+    /// this existed load with the default, 21:00 to 08:00).
+    pub quiet_hours: QuietHours,
     /// Window size in points when last closed, unmaximized: people arrange
     /// the window beside their work once and expect it back.
     pub window_size: Option<[f32; 2]>,
@@ -66,6 +70,7 @@ impl Default for Settings {
             show_stats: true,
             desk_reminder: true,
             reminder_every_min: DEFAULT_REMINDER_MIN,
+            quiet_hours: QuietHours::default(),
             window_size: None,
             maximized: false,
         }
@@ -88,6 +93,7 @@ impl Settings {
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
         s.reminder_every_min = s.reminder_every_min.clamp(15, 240);
+        s.quiet_hours.sanitize();
         if !crate::pose::MODEL_NAMES.contains(&s.model.as_str()) {
             crate::pose::DEFAULT_MODEL.clone_into(&mut s.model);
         }
@@ -294,6 +300,9 @@ impl SettingsView {
                 .suffix(" min")
                 .text("of use between reminders"),
         );
+        ui.add_enabled_ui(self.settings.desk_reminder, |ui| {
+            super::quiet_hours::quiet_hours_ui(ui, &mut self.settings.quiet_hours);
+        });
     }
 
     fn status_line(ui: &mut egui::Ui, ok: bool, text: &str) {
@@ -461,11 +470,43 @@ mod tests {
         assert!(Settings::default().save(None).is_err());
         // Out-of-range or unknown values saved by hand come back usable.
         store
-            .set_setting(KEY, r#"{"model":"no-such-model","reminder_every_min":1}"#)
+            .set_setting(
+                KEY,
+                r#"{"model":"no-such-model","reminder_every_min":1,
+                    "quiet_hours":{"on":true,"start_min":1500,"end_min":420}}"#,
+            )
             .unwrap();
         let back = Settings::load(Some(&store));
         assert_eq!(back.model, crate::pose::DEFAULT_MODEL);
         assert_eq!(back.reminder_every_min, 15);
+        assert_eq!(back.quiet_hours.text(), "01:00–07:00");
+    }
+
+    #[test]
+    fn quiet_hours_are_kept_and_settings_saved_before_them_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+        // Saved by a formcoach that had no quiet hours yet.
+        store
+            .set_setting(KEY, r#"{"safety_accepted":true,"reminder_every_min":45}"#)
+            .unwrap();
+        let old = Settings::load(Some(&store));
+        assert!(old.safety_accepted);
+        assert_eq!(old.reminder_every_min, 45);
+        assert_eq!(old.quiet_hours, QuietHours::default());
+        let s = Settings {
+            quiet_hours: QuietHours {
+                on: true,
+                start_min: 22 * 60 + 30,
+                end_min: 7 * 60,
+            },
+            ..old
+        };
+        s.save(Some(&store)).unwrap();
+        assert_eq!(
+            Settings::load(Some(&store)).quiet_hours.text(),
+            "22:30–07:00"
+        );
     }
 
     #[test]

@@ -646,6 +646,8 @@ impl FormcoachApp {
         let now = ctx.input(|i| i.time);
         let every = f64::from(self.settings.reminder_every_min) * 60.0;
         let coaching = matches!(self.screen, Screen::Live | Screen::Safety);
+        let quiet = self.settings.quiet_hours.contains_now();
+        self.reminder.quiet(now, every, quiet);
         if self
             .reminder
             .tick(now, every, self.settings.desk_reminder, coaching)
