@@ -4,7 +4,7 @@
 //! display, a camera or a pose model. The caller does what the returned
 //! [`Action`]s say (speak, start or end a step's live coaching).
 
-use crate::coach::{Catalogue, Exercise, Position};
+use crate::coach::{Exercise, Position};
 
 use super::model::{Routine, RoutineStep, StepSide};
 
@@ -76,16 +76,18 @@ pub struct RoutinePlayer {
 }
 
 impl RoutinePlayer {
-    /// A player for `routine`, each step's exercise taken from `catalogue`
-    /// with the step's dose. Errors name a step whose exercise is missing.
-    pub fn new(routine: Routine, catalogue: &Catalogue) -> Result<RoutinePlayer, String> {
+    /// A player for `routine`, each step's exercise taken from `exercises`
+    /// (the catalogue) with the step's dose. Errors name a step whose
+    /// exercise is missing.
+    pub fn new(routine: Routine, exercises: &[Exercise]) -> Result<RoutinePlayer, String> {
         let exercises = routine
             .steps
             .iter()
             .enumerate()
             .map(|(i, step)| {
-                catalogue
-                    .get(&step.exercise)
+                exercises
+                    .iter()
+                    .find(|ex| ex.id == step.exercise)
                     .map(|ex| step.exercise_for(ex))
                     .ok_or_else(|| {
                         format!(

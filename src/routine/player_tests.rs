@@ -37,7 +37,8 @@ rest_s = 5
 fn player() -> RoutinePlayer {
     let cat = catalogue();
     let routine = Routine::from_toml(TWO_SIDES, "sides.toml", &cat).unwrap();
-    RoutinePlayer::new(routine, &cat).unwrap()
+    let exercises: Vec<_> = cat.iter().cloned().collect();
+    RoutinePlayer::new(routine, &exercises).unwrap()
 }
 
 fn announced(actions: &[Action]) -> Option<(usize, String)> {

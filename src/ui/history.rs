@@ -2,7 +2,9 @@
 
 use egui::RichText;
 
-use crate::store::{SessionRecord, SessionStatus};
+use std::collections::HashMap;
+
+use crate::store::{RoutineLink, SessionRecord, SessionStatus};
 
 use super::{format_duration, line_with_dots, palette, still_plot};
 
@@ -38,6 +40,8 @@ pub struct HistoryView {
     pub trend_exercise: Option<String>,
     /// Why the history could not be read, or the last export's result.
     pub notice: Option<String>,
+    /// The routine run each session played in, by session id.
+    pub routine_links: HashMap<i64, RoutineLink>,
 }
 
 impl HistoryView {
@@ -49,6 +53,7 @@ impl HistoryView {
             sessions,
             trend_exercise,
             notice: None,
+            routine_links: HashMap::new(),
         }
     }
 
@@ -204,7 +209,25 @@ impl HistoryView {
                                 format!("{} (unfinished)", s.meta.exercise_name)
                             }
                         };
-                        ui.label(name);
+                        match self.routine_links.get(&s.id) {
+                            // Sessions of one run share its number.
+                            Some(link) => ui.vertical(|ui| {
+                                ui.label(name);
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{}, step {} · run {}",
+                                        link.routine_name,
+                                        link.step + 1,
+                                        link.run_id
+                                    ))
+                                    .small()
+                                    .weak(),
+                                );
+                            }),
+                            None => ui.vertical(|ui| {
+                                ui.label(name);
+                            }),
+                        };
                         ui.label(format_duration(m.duration_s));
                         ui.label(
                             m.good_form_ratio()

@@ -11,6 +11,7 @@ pub mod history;
 pub mod live_view;
 pub mod picker;
 pub mod reminder;
+pub mod routine_view;
 pub mod safety;
 pub mod settings;
 pub mod summary;
@@ -30,6 +31,9 @@ pub struct WindowOptions {
     pub video: Option<PathBuf>,
     /// Exercise id to start with (needed with `video`; preselects otherwise).
     pub exercise: Option<String>,
+    /// Routine id to play from `video` (instead of one exercise); preselects
+    /// it in the picker otherwise.
+    pub routine: Option<String>,
     /// Pose model; `None` keeps the saved choice.
     pub model: Option<String>,
 }
