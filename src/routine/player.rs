@@ -281,7 +281,8 @@ impl RoutinePlayer {
         }]
     }
 
-    /// "Next: open book, lying on your right side", with a side change said
+    /// "Next: side-lying open book, your right side, lying on your left",
+    /// with a side change said
     /// first when the step works the other side from the one before it.
     #[must_use]
     pub fn announcement(&self, step: usize) -> String {
@@ -290,11 +291,16 @@ impl RoutinePlayer {
         };
         let name = ex.name.to_lowercase();
         let lying = ex.position == Position::SideLying;
-        let side = match (s.side.word(), lying) {
-            (Some(w), true) => format!(", lying on your {w} side"),
-            (Some(w), false) => format!(", your {w} side"),
-            (None, _) if s.per_side => ", both sides, left first".to_owned(),
-            (None, _) => String::new(),
+        // Lying on one side works the other (the top arm turns): say both,
+        // as the routines' notes do.
+        let side = match (s.side, lying) {
+            (StepSide::Left, true) => ", your left side, lying on your right".to_owned(),
+            (StepSide::Right, true) => ", your right side, lying on your left".to_owned(),
+            (StepSide::Left | StepSide::Right, false) => {
+                format!(", your {} side", s.side.word().unwrap_or_default())
+            }
+            (StepSide::Both, _) if s.per_side => ", both sides, left first".to_owned(),
+            (StepSide::Both, _) => String::new(),
         };
         let before = step
             .checked_sub(1)

@@ -54,7 +54,10 @@ fn steps_rest_then_start_and_the_routine_ends_after_the_last() {
     let first = p.begin(100.0);
     let (step, text) = announced(&first).unwrap();
     assert_eq!(step, 0);
-    assert_eq!(text, "Next: side-lying open book, lying on your left side.");
+    assert_eq!(
+        text,
+        "Next: side-lying open book, your left side, lying on your right."
+    );
     // The get-ready countdown runs on the clock, not on frames.
     assert!(p.tick(100.0 + GET_READY_S - 1.0).is_empty());
     assert_eq!(p.tick(100.0 + GET_READY_S + 0.1), vec![Action::Start(0)]);
@@ -67,7 +70,7 @@ fn steps_rest_then_start_and_the_routine_ends_after_the_last() {
     // The side change is said.
     assert_eq!(
         text,
-        "Change sides. Next: side-lying open book, lying on your right side."
+        "Change sides. Next: side-lying open book, your right side, lying on your left."
     );
     match p.phase() {
         Phase::NextUp {

@@ -209,9 +209,11 @@ impl HistoryView {
                                 format!("{} (unfinished)", s.meta.exercise_name)
                             }
                         };
-                        match self.routine_links.get(&s.id) {
+                        if let Some(link) = self.routine_links.get(&s.id) {
                             // Sessions of one run share its number.
-                            Some(link) => ui.vertical(|ui| {
+                            ui.vertical(|ui| {
+                                // A cell in a column grows to fit; it must not wrap.
+                                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                                 ui.label(name);
                                 ui.label(
                                     RichText::new(format!(
@@ -223,11 +225,10 @@ impl HistoryView {
                                     .small()
                                     .weak(),
                                 );
-                            }),
-                            None => ui.vertical(|ui| {
-                                ui.label(name);
-                            }),
-                        };
+                            });
+                        } else {
+                            ui.label(name);
+                        }
                         ui.label(format_duration(m.duration_s));
                         ui.label(
                             m.good_form_ratio()

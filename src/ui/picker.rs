@@ -315,7 +315,8 @@ impl PickerView {
             ui.add_space(6.0);
             ui.label(RichText::new(stage_title(stage)).strong().size(16.0));
             for (id, name) in items {
-                let selected = self.selected.as_deref() == Some(id.as_str());
+                let selected = self.selected_routine.is_none()
+                    && self.selected.as_deref() == Some(id.as_str());
                 if ui
                     .selectable_label(selected, RichText::new(name).size(16.0))
                     .clicked()

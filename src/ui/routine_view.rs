@@ -50,12 +50,11 @@ pub fn routine_list_ui(
     ui.separator();
     ui.label(RichText::new("Routines").strong().size(16.0));
     for r in routines {
-        let text = format!(
-            "{} · {} · {} steps",
-            r.name,
-            minutes_text(r.estimated_s()),
-            r.steps.len()
-        );
+        let steps = match r.steps.len() {
+            1 => "1 step".to_owned(),
+            n => format!("{n} steps"),
+        };
+        let text = format!("{} · {} · {steps}", r.name, minutes_text(r.estimated_s()));
         if ui
             .selectable_label(
                 selected == Some(r.id.as_str()),
@@ -105,13 +104,15 @@ pub fn routine_details_ui(ui: &mut egui::Ui, routine: &Routine, exercises: &[Exe
         });
     ui.add_space(6.0);
     ui.label(
-        RichText::new(
-            "Each step is announced before it starts, with a rest between. \
-             The keys while it plays: ",
-        )
+        RichText::new(format!(
+            "Each step is announced and shown before it starts, with a rest between. \
+             Keys: {KEYS_HELP}."
+        ))
         .weak(),
     );
-    ui.label(RichText::new(KEYS_HELP).weak());
+    ui.add_space(12.0);
+    ui.separator();
+    ui.add_space(8.0);
 }
 
 /// The screen before each step: what is next, how to stand, the countdown.
@@ -401,20 +402,27 @@ impl RoutineSummaryView {
                     ui.label(RichText::new(head).strong().size(16.0));
                 }
                 ui.end_row();
+                let cell = |ui: &mut egui::Ui, text: String| {
+                    ui.label(RichText::new(text).size(16.0));
+                };
                 for (i, row) in self.rows.iter().enumerate() {
-                    ui.label(format!("{}", i + 1));
-                    ui.label(RichText::new(&row.exercise).size(16.0));
-                    ui.label(side_text(&row.step));
-                    ui.label(row.step.dose_text());
-                    ui.label(done_text(row));
-                    ui.label(
+                    cell(ui, format!("{}", i + 1));
+                    ui.label(RichText::new(&row.exercise).size(16.0).strong());
+                    cell(ui, side_text(&row.step).to_owned());
+                    cell(ui, row.step.dose_text());
+                    cell(ui, done_text(row));
+                    cell(
+                        ui,
                         row.totals
                             .as_ref()
                             .and_then(SessionTotals::good_form_ratio)
                             .map_or_else(|| "—".to_owned(), |r| format!("{:.0}%", r * 100.0)),
                     );
                     if row.summary.is_some() {
-                        if ui.button("See this step").clicked() {
+                        if ui
+                            .button(RichText::new("See this step").size(16.0))
+                            .clicked()
+                        {
                             command = Some(RoutineSummaryCommand::Open(i));
                         }
                     } else {
