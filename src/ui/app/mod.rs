@@ -487,6 +487,7 @@ impl FormcoachApp {
                         if let Some(id) = super::reminder::exercise_id(&self.picker.exercises) {
                             self.picker.selected = Some(id.to_owned());
                         }
+                        self.select_desk_reset_routine();
                         self.screen = Screen::Picker;
                     }
                     ReminderCommand::Later => self.reminder.snooze(now),

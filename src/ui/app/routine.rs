@@ -42,7 +42,23 @@ pub(super) fn load_routines(catalogue: &Catalogue, notices: &mut Vec<String>) ->
     routines.iter().cloned().collect()
 }
 
+/// The routine the hourly desk reminder offers: the one-minute reset.
+pub(super) const DESK_RESET_ROUTINE: &str = "desk-reset";
+
 impl FormcoachApp {
+    /// The reminder's "start" offers the desk-reset routine in the picker,
+    /// ready to play, when it is loaded (the exercise stays chosen otherwise).
+    pub(super) fn select_desk_reset_routine(&mut self) {
+        if self
+            .picker
+            .routines
+            .iter()
+            .any(|r| r.id == DESK_RESET_ROUTINE)
+        {
+            self.picker.selected_routine = Some(DESK_RESET_ROUTINE.to_owned());
+        }
+    }
+
     /// The picker's "play this routine" from a camera or a video.
     pub(super) fn start_routine_from(&mut self, id: &str, choice: SourceChoice) {
         let source = match choice {

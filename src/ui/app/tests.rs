@@ -118,3 +118,16 @@ fn a_routine_is_announced_step_by_step_and_ends_in_one_summary() {
     assert_eq!(summary.rows[1].end, None);
     assert!(app.routine.is_none());
 }
+
+/// The hourly desk reminder's "start" offers the desk-reset routine.
+#[test]
+fn the_desk_reminder_offers_the_desk_reset_routine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+    let mut app =
+        FormcoachApp::with_history(&egui::Context::default(), WindowOptions::default(), store);
+    assert_eq!(app.picker.selected_routine, None);
+    app.apply(Command::Reminder(ReminderCommand::Start));
+    assert!(matches!(app.screen(), Screen::Picker));
+    assert_eq!(app.picker.selected_routine.as_deref(), Some("desk-reset"));
+}
