@@ -341,6 +341,9 @@ fn window_plays_a_two_step_routine_to_its_summary() {
     let mut run = Run::start_with(work.path(), data.path(), &video, "--routine two");
     std::thread::sleep(Duration::from_secs(4));
     run.screenshot(&shots.join("routine_next_up.png"));
+    // The first step plays once the 10 s to get ready are over.
+    std::thread::sleep(Duration::from_secs(10));
+    run.screenshot(&shots.join("routine_live.png"));
     let linked = wait_for(Duration::from_mins(3), || {
         let store = Store::open_read_only(&data.path().join(formcoach::store::DB_FILE)).ok()?;
         let links = store.routine_links().ok()?;

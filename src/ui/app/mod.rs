@@ -744,7 +744,11 @@ impl eframe::App for FormcoachApp {
 
     fn on_exit(&mut self) {
         // Closing with a session running (Ctrl+Q, the window's close button,
-        // a SIGTERM) finishes it in the history before the process ends.
+        // a SIGTERM) finishes it in the history before the process ends,
+        // linked to its routine run when it is a routine's step.
+        if self.routine.is_some() {
+            self.apply_routine(RoutineCommand::Stop);
+        }
         if let Some((_, pipeline)) = self.live.take() {
             drop(pipeline.stop());
         }
