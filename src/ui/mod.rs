@@ -1,5 +1,6 @@
 //! The coaching window (eframe/egui): safety notice, exercise picker, live
-//! coaching over the picture, session summary and history.
+//! coaching over the picture, session summary and history, and routines
+//! played step by step (`routine_view`).
 //!
 //! Sits on top of everything: it starts the [`crate::live`] pipeline (the same
 //! stages `formcoach analyze` runs) and reads the [`crate::store`] history.

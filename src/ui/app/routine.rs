@@ -9,6 +9,7 @@ use crate::coach::Catalogue;
 use crate::live::SourceSpec;
 use crate::routine::{Action, Phase, Routine, RoutinePlayer, Routines, StepProgress};
 
+use super::super::live_view::LiveCommand;
 use super::super::picker::SourceChoice;
 use super::super::routine_view::{
     NextUpView, RoutineCommand, RoutineSummaryCommand, RoutineSummaryView, StepRow,
@@ -243,7 +244,7 @@ impl FormcoachApp {
     }
 
     /// The routine's keys: N skips, R repeats; before a step, Enter starts
-    /// it, Space pauses the countdown and Esc stops (while a step plays, the
+    /// it, Space pauses the countdown, M mutes and Esc stops (while a step plays, the
     /// live screen's own Space, Esc and M apply, Esc stopping the routine).
     pub(super) fn routine_keys(&self, ctx: &egui::Context) -> Option<Command> {
         self.routine.as_ref()?;
@@ -262,6 +263,9 @@ impl FormcoachApp {
                 RoutineCommand::TogglePause
             } else if next_up && i.key_pressed(egui::Key::Escape) {
                 RoutineCommand::Stop
+            } else if next_up && i.key_pressed(egui::Key::M) {
+                // Sound off for the announcements too, as on the live screen.
+                return Some(Command::Live(LiveCommand::ToggleMute));
             } else {
                 return None;
             };
