@@ -137,6 +137,7 @@ fn live_view(ex: Exercise, pose: PoseFrame, fb: Feedback) -> LiveView {
         status: Status::Running,
         store_error: None,
         audio_problem: None,
+        progress: formcoach::routine::StepProgress::default(),
     });
     view
 }

@@ -60,11 +60,17 @@ struct Run {
 
 impl Run {
     fn start(work: &Path, data: &Path, video: &Path) -> Run {
+        Run::start_with(work, data, video, &format!("--exercise {EXERCISE}"))
+    }
+
+    /// The program coaching `video` as `what` says (`--exercise ID` or
+    /// `--routine ID`), with `work/config` as its config folder.
+    fn start_with(work: &Path, data: &Path, video: &Path, what: &str) -> Run {
         // The inner shell records the display and its own pid, then becomes
         // the program (exec keeps the pid), so the test can screenshot and kill it.
         let script = format!(
             "echo \"$DISPLAY\" > '{w}/display'; echo \"$XAUTHORITY\" > '{w}/xauth'; \
-             echo $$ > '{w}/pid'; exec '{bin}' --video '{video}' --exercise {EXERCISE} \
+             echo $$ > '{w}/pid'; exec '{bin}' --video '{video}' {what} \
              > '{w}/out.log' 2>&1",
             w = work.display(),
             bin = program().display(),
@@ -73,6 +79,7 @@ impl Run {
         let child = Command::new("xvfb-run")
             .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
             .env("FORMCOACH_DATA_DIR", data)
+            .env("XDG_CONFIG_HOME", work.join("config"))
             // A fresh data folder would show the safety notice first.
             .env("FORMCOACH_SAFETY_ACCEPTED", "1")
             .stdout(Stdio::null())
@@ -303,6 +310,68 @@ fn window_runs_a_video_and_keeps_the_session() {
         run.log()
     );
     assert!(after[0].1 >= 10, "{after:?}");
+}
+
+/// A two-step routine played from the fixture video: each step is
+/// announced, coached from the file to its end, linked to one run in the
+/// history, and the window ends on the routine's summary.
+#[test]
+fn window_plays_a_two_step_routine_to_its_summary() {
+    let video = match setup() {
+        Ok(v) => v,
+        Err(why) => {
+            eprintln!("skipping the Xvfb routine test: {why}");
+            return;
+        }
+    };
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("window_xvfb");
+    std::fs::create_dir_all(&shots).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    // Doses no clip reaches, so each step runs to the video's end.
+    let routines = work.path().join("config/formcoach/routines");
+    std::fs::create_dir_all(&routines).unwrap();
+    std::fs::write(
+        routines.join("two.toml"),
+        "id = \"two\"\nname = \"Two steps\"\ndescription = \"A test.\"\n\
+         [[steps]]\nexercise = \"chin-tuck\"\nreps = 50\nrest_s = 2\n\
+         [[steps]]\nexercise = \"neck-flexion-extension\"\nreps = 50\n",
+    )
+    .unwrap();
+    let mut run = Run::start_with(work.path(), data.path(), &video, "--routine two");
+    std::thread::sleep(Duration::from_secs(4));
+    run.screenshot(&shots.join("routine_next_up.png"));
+    // The first step plays once the 10 s to get ready are over.
+    std::thread::sleep(Duration::from_secs(10));
+    run.screenshot(&shots.join("routine_live.png"));
+    let linked = wait_for(Duration::from_mins(3), || {
+        let store = Store::open_read_only(&data.path().join(formcoach::store::DB_FILE)).ok()?;
+        let links = store.routine_links().ok()?;
+        let finished = store
+            .sessions()
+            .ok()?
+            .into_iter()
+            .filter(|s| s.status == SessionStatus::Finished && links.contains_key(&s.id))
+            .count();
+        (finished == 2).then_some(links)
+    });
+    // The summary is up once the second step is linked.
+    std::thread::sleep(Duration::from_secs(2));
+    run.screenshot(&shots.join("routine_summary.png"));
+    run.kill("-TERM");
+    let links =
+        linked.unwrap_or_else(|| panic!("the two steps were not linked; log:\n{}", run.log()));
+    let mut steps: Vec<_> = links.values().map(|l| (l.run_id, l.step)).collect();
+    steps.sort_unstable();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0].0, steps[1].0, "two runs: {steps:?}");
+    assert_eq!((steps[0].1, steps[1].1), (0, 1));
+    let log = run.log();
+    assert!(log.contains("formcoach: chin-tuck: "), "log:\n{log}");
+    assert!(
+        log.contains("formcoach: neck-flexion-extension: "),
+        "log:\n{log}"
+    );
 }
 
 #[test]

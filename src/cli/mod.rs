@@ -31,12 +31,17 @@ pub struct Cli {
     /// What to do; without a command the window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Open the window coaching straight from this video file (or folder of frames).
-    #[arg(long, value_name = "FILE", requires = "exercise")]
+    /// Open the window coaching straight from this video file (or folder of
+    /// frames), as `--exercise` or, step after step, as `--routine`.
+    #[arg(long, value_name = "FILE", requires = "start")]
     pub video: Option<PathBuf>,
     /// Exercise id to start with (see `formcoach exercises`).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", group = "start")]
     pub exercise: Option<String>,
+    /// Routine id to play (see `formcoach routines`); with `--video`, every
+    /// step is coached from that file.
+    #[arg(long, value_name = "ID", group = "start")]
+    pub routine: Option<String>,
     /// Pose model for the window.
     #[arg(long, value_name = "NAME")]
     pub model: Option<String>,
@@ -106,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Eval(args)) => synth::run_eval(&args),
         #[cfg(feature = "gui")]
         Some(Command::History(cmd)) => history::run(&cmd),
-        None => open_window(cli.video, cli.exercise, cli.model),
+        None => open_window(cli.video, cli.exercise, cli.routine, cli.model),
     }
 }
 
@@ -114,11 +119,13 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn open_window(
     video: Option<PathBuf>,
     exercise: Option<String>,
+    routine: Option<String>,
     model: Option<String>,
 ) -> anyhow::Result<Outcome> {
     crate::ui::run_window(crate::ui::WindowOptions {
         video,
         exercise,
+        routine,
         model,
     })?;
     Ok(Outcome::Success)
@@ -128,6 +135,7 @@ fn open_window(
 fn open_window(
     _video: Option<PathBuf>,
     _exercise: Option<String>,
+    _routine: Option<String>,
     _model: Option<String>,
 ) -> anyhow::Result<Outcome> {
     anyhow::bail!(

@@ -16,6 +16,7 @@ use crate::coach::Feedback;
 use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
 use crate::pose;
+use crate::routine::StepProgress;
 use crate::session::Stepper;
 
 /// State owned by the inference thread.
@@ -34,6 +35,8 @@ pub(super) struct Inference {
     announcer: Announcer,
     /// Plays them on its own thread; never blocks this one.
     player: Player,
+    /// Reps and full holds so far, for a routine step's end.
+    progress: StepProgress,
 }
 
 impl Inference {
@@ -61,6 +64,7 @@ impl Inference {
             speed: SpeedMeter::default(),
             announcer,
             player,
+            progress: StepProgress::default(),
         }
     }
 
@@ -199,6 +203,7 @@ impl Inference {
         let step = self.stepper.step(raw);
         let (smooth, feedback, sample) = (step.pose, step.feedback, step.sample);
         self.announce(&feedback);
+        self.progress.observe(&feedback);
         self.recording
             .frame(&sample, feedback.t_s, &captured.frame.image, &smooth);
         self.coached_frames += 1;
@@ -216,6 +221,7 @@ impl Inference {
             status,
             store_error: self.recording.error(),
             audio_problem: self.player.problem(),
+            progress: self.progress,
         });
         Ok(())
     }

@@ -7,7 +7,8 @@
 //! to the history file as it goes, and sends an [`Update`] on a bounded
 //! channel before asking for a repaint. The window only ever `try_recv`s.
 //!
-//! Depends on `source`, `pose`, `motion`, `coach`, `session` and `store`;
+//! Depends on `source`, `pose`, `motion`, `coach`, `session`, `routine`
+//! (a step's progress) and `store`;
 //! nothing here knows about egui (a repaint is a plain callback). One
 //! module per job: `capture` (camera or paced video), `slot` (the
 //! newest-frame cell), `inference` (pose, stepper, cues), `recording` (the
@@ -35,6 +36,7 @@ use image::RgbImage;
 use crate::audio::AudioSettings;
 use crate::coach::{Exercise, Feedback};
 use crate::pose::PoseFrame;
+use crate::routine::StepProgress;
 use crate::session::Report;
 use crate::store::{NewSession, Sample, StoreError, Thumbnail};
 use capture::capture_loop;
@@ -128,6 +130,10 @@ pub struct Update {
     pub store_error: Option<Arc<StoreError>>,
     /// Why there is no sound (no device, no speech engine, unknown voice).
     pub audio_problem: Option<String>,
+    /// Reps and full holds since the start, counted on every frame (the
+    /// window sees only the newest update, so it cannot count them itself):
+    /// a routine step ends when its dose is reached.
+    pub progress: StepProgress,
 }
 
 impl Update {
@@ -145,6 +151,7 @@ impl Update {
             status,
             store_error: None,
             audio_problem: None,
+            progress: StepProgress::default(),
         }
     }
 }

@@ -14,10 +14,14 @@
 mod library;
 mod model;
 mod parse;
+pub mod player;
+mod progress;
 mod report;
 
 pub use library::Routines;
 pub use model::{Routine, RoutineStep, StepSide, minutes_text};
+pub use player::{Action, Phase, RoutinePlayer, StepEnd};
+pub use progress::StepProgress;
 pub use report::{RoutineReport, StepReport};
 
 /// Largest routine file read, in bytes: the built-in ones are under 4 KB.
@@ -88,3 +92,7 @@ pub enum RoutineLoadError {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a test should stop loudly at the first surprise
 mod tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test should stop loudly at the first surprise
+mod player_tests;

@@ -17,7 +17,10 @@ pub use crate::session::{Highlights, Sample, SessionTotals, SideStats, WarningSp
 mod export;
 mod queries;
 mod recorder;
+mod routine_runs;
 mod schema;
+
+pub use routine_runs::RoutineLink;
 
 pub use export::export_unsaved;
 pub use recorder::Recorder;

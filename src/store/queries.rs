@@ -102,7 +102,7 @@ impl Store {
         schema_version(&self.conn, &self.path)
     }
 
-    fn err(&self, e: rusqlite::Error) -> StoreError {
+    pub(super) fn err(&self, e: rusqlite::Error) -> StoreError {
         StoreError::classify(&self.path, e)
     }
 
@@ -239,7 +239,7 @@ impl Store {
     /// Keeps the rows that could be read; a row whose values do not fit
     /// (`what` names it by position) is noted and skipped, while a failure
     /// of the file itself is still an error.
-    fn readable<T>(
+    pub(super) fn readable<T>(
         &self,
         rows: impl Iterator<Item = rusqlite::Result<T>>,
         what: impl Fn(usize) -> String,

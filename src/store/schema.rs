@@ -46,6 +46,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         jpeg BLOB NOT NULL
     );
     CREATE INDEX thumbnails_by_session ON thumbnails (session_id, t_s);",
+    // 4: routines played in the window: one row per run, and each step's
+    // session pointing at it (NULL for a session coached on its own).
+    "CREATE TABLE routine_runs (
+        id INTEGER PRIMARY KEY,
+        routine_id TEXT NOT NULL,
+        routine_name TEXT NOT NULL,
+        started_unix_s REAL NOT NULL
+    );
+    ALTER TABLE sessions ADD COLUMN routine_run_id INTEGER
+        REFERENCES routine_runs(id) ON DELETE SET NULL;
+    ALTER TABLE sessions ADD COLUMN routine_step INTEGER;",
 ];
 
 /// Makes the history file (and SQLite's side files, which copy its mode)

@@ -352,3 +352,59 @@ fn formats_start_times() {
     assert_eq!(format_unix(1_700_000_000.0), "2023-11-14 22:13 UTC");
     assert_eq!(meta("chin-tuck").started_text(), "2023-11-14 22:13 UTC");
 }
+
+/// Sessions played in one routine run are linked to it, and the history
+/// shows which run each belongs to; a session coached on its own is not.
+/// A history from before routines (schema 3) keeps its sessions, unlinked.
+#[test]
+fn sessions_of_a_routine_run_are_linked_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    {
+        // The file as the last version before routines left it.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 3").unwrap();
+    }
+    let old = Recorder::start(&path, &meta("chin-tuck"))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let run = store
+        .start_routine_run("desk-neck", "Neck set for the desk")
+        .unwrap();
+    let other_run = store
+        .start_routine_run("desk-neck", "Neck set for the desk")
+        .unwrap();
+    assert_ne!(run, other_run);
+    let mut steps = Vec::new();
+    for _ in 0..2 {
+        let id = Recorder::start(&path, &meta("chin-tuck"))
+            .unwrap()
+            .finish()
+            .unwrap();
+        steps.push(id);
+    }
+    store.link_routine_session(steps[0], run, 0).unwrap();
+    store.link_routine_session(steps[1], run, 1).unwrap();
+    let links = store.routine_links().unwrap();
+    assert_eq!(links.len(), 2);
+    assert!(!links.contains_key(&old), "a session of its own was linked");
+    assert_eq!(links[&steps[0]].run_id, run);
+    assert_eq!(links[&steps[1]].step, 1);
+    assert_eq!(links[&steps[1]].routine_name, "Neck set for the desk");
+    // Deleting a step's session leaves the rest of the run linked.
+    store.delete(steps[0]).unwrap();
+    let links = store.routine_links().unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[&steps[1]].routine_id, "desk-neck");
+    // A read-only history cannot start a run.
+    drop(store);
+    let ro = Store::open_read_only(&path).unwrap();
+    assert!(ro.start_routine_run("desk-neck", "x").is_err());
+    assert_eq!(ro.routine_links().unwrap().len(), 1);
+}

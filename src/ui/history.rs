@@ -3,8 +3,10 @@
 
 use egui::RichText;
 
+use std::collections::HashMap;
+
 use crate::calendar::{Day, Frequency};
-use crate::store::{SessionRecord, SessionStatus};
+use crate::store::{RoutineLink, SessionRecord, SessionStatus};
 
 use super::{format_duration, line_with_dots, palette, still_plot};
 
@@ -42,6 +44,8 @@ pub struct HistoryView {
     pub notice: Option<String>,
     /// Days with a session this week and this month.
     pub frequency: Option<Frequency>,
+    /// The routine run each session played in, by session id.
+    pub routine_links: HashMap<i64, RoutineLink>,
 }
 
 impl HistoryView {
@@ -55,6 +59,7 @@ impl HistoryView {
             trend_exercise,
             notice: None,
             frequency: Some(frequency),
+            routine_links: HashMap::new(),
         }
     }
 
@@ -227,7 +232,26 @@ impl HistoryView {
                                 format!("{} (unfinished)", s.meta.exercise_name)
                             }
                         };
-                        ui.label(name);
+                        if let Some(link) = self.routine_links.get(&s.id) {
+                            // Sessions of one run share its number.
+                            ui.vertical(|ui| {
+                                // A cell in a column grows to fit; it must not wrap.
+                                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                                ui.label(name);
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{}, step {} · run {}",
+                                        link.routine_name,
+                                        link.step + 1,
+                                        link.run_id
+                                    ))
+                                    .small()
+                                    .weak(),
+                                );
+                            });
+                        } else {
+                            ui.label(name);
+                        }
                         ui.label(format_duration(m.duration_s));
                         ui.label(
                             m.good_form_ratio()

@@ -1,5 +1,6 @@
 //! The coaching window (eframe/egui): safety notice, exercise picker, live
-//! coaching over the picture, session summary and history.
+//! coaching over the picture, session summary and history, and routines
+//! played step by step (`routine_view`).
 //!
 //! Sits on top of everything: it starts the [`crate::live`] pipeline (the same
 //! stages `formcoach analyze` runs) and reads the [`crate::store`] history.
@@ -13,6 +14,7 @@ pub mod live_view;
 pub mod picker;
 pub mod quiet_hours;
 pub mod reminder;
+pub mod routine_view;
 pub mod safety;
 pub mod settings;
 pub mod summary;
@@ -32,6 +34,9 @@ pub struct WindowOptions {
     pub video: Option<PathBuf>,
     /// Exercise id to start with (needed with `video`; preselects otherwise).
     pub exercise: Option<String>,
+    /// Routine id to play from `video` (instead of one exercise); preselects
+    /// it in the picker otherwise.
+    pub routine: Option<String>,
     /// Pose model; `None` keeps the saved choice.
     pub model: Option<String>,
 }

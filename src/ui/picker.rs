@@ -5,6 +5,7 @@ use egui::RichText;
 
 use crate::coach::{Dose, Exercise, Position, View};
 use crate::pose::Joint;
+use crate::routine::Routine;
 use crate::source::camera::CameraInfo;
 
 use super::palette;
@@ -111,6 +112,13 @@ pub enum PickerCommand {
         /// The video file or folder of frames.
         path: std::path::PathBuf,
     },
+    /// Play a routine from this source.
+    StartRoutine {
+        /// Routine id.
+        routine: String,
+        /// Camera or video.
+        source: SourceChoice,
+    },
     /// Look for cameras again.
     RefreshCameras,
     /// Open the history.
@@ -123,6 +131,38 @@ pub enum PickerCommand {
     Recover(i64),
     /// Forget an unfinished session.
     Discard(i64),
+}
+
+/// Where the person chose to be coached from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceChoice {
+    /// The chosen camera.
+    Camera {
+        /// Camera index.
+        camera: u32,
+        /// Mirror the picture.
+        mirror: bool,
+    },
+    /// A video picked in a file dialog.
+    Dialog,
+    /// This file (typed or dropped).
+    Path(std::path::PathBuf),
+}
+
+impl SourceChoice {
+    /// The command that coaches exercise `exercise` from here.
+    fn command_for(self, exercise: &str) -> PickerCommand {
+        let exercise = exercise.to_owned();
+        match self {
+            SourceChoice::Camera { camera, mirror } => PickerCommand::StartCamera {
+                exercise,
+                camera,
+                mirror,
+            },
+            SourceChoice::Dialog => PickerCommand::OpenVideo { exercise },
+            SourceChoice::Path(path) => PickerCommand::StartVideo { exercise, path },
+        }
+    }
 }
 
 /// An unfinished session found at start.
@@ -155,6 +195,10 @@ pub struct PickerView {
     pub notice: Option<String>,
     /// A video path being typed (for machines without a file dialog).
     pub video_path: String,
+    /// Routines, in the order listed.
+    pub routines: Vec<Routine>,
+    /// Chosen routine id; when set, it is what the details pane shows.
+    pub selected_routine: Option<String>,
     /// The camera's view of the selected exercise's start position, by id.
     preview: Option<(String, Option<crate::pose::PoseFrame>)>,
 }
@@ -179,8 +223,15 @@ impl PickerView {
             recovery: None,
             notice: None,
             video_path: String::new(),
+            routines: Vec::new(),
+            selected_routine: None,
             preview: None,
         }
+    }
+
+    fn chosen_routine(&self) -> Option<&Routine> {
+        let id = self.selected_routine.as_ref()?;
+        self.routines.iter().find(|r| &r.id == id)
     }
 
     fn chosen(&self) -> Option<&Exercise> {
@@ -264,19 +315,34 @@ impl PickerView {
             ui.add_space(6.0);
             ui.label(RichText::new(stage_title(stage)).strong().size(16.0));
             for (id, name) in items {
-                let selected = self.selected.as_deref() == Some(id.as_str());
+                let selected = self.selected_routine.is_none()
+                    && self.selected.as_deref() == Some(id.as_str());
                 if ui
                     .selectable_label(selected, RichText::new(name).size(16.0))
                     .clicked()
                 {
                     self.selected = Some(id);
+                    self.selected_routine = None;
                 }
             }
+        }
+        if let Some(id) = super::routine_view::routine_list_ui(
+            ui,
+            &self.routines,
+            self.selected_routine.as_deref(),
+        ) {
+            self.selected_routine = Some(id);
         }
     }
 
     fn details_ui(&mut self, ui: &mut egui::Ui) -> Option<PickerCommand> {
-        let mut command = None;
+        if let Some(routine) = self.chosen_routine().cloned() {
+            super::routine_view::routine_details_ui(ui, &routine, &self.exercises);
+            return self.source_ui(ui, |source| PickerCommand::StartRoutine {
+                routine: routine.id.clone(),
+                source,
+            });
+        }
         let Some(ex) = self.chosen().cloned() else {
             ui.label("No exercises could be loaded.");
             return None;
@@ -302,6 +368,17 @@ impl PickerView {
         ui.add_space(16.0);
         ui.separator();
         ui.add_space(8.0);
+        self.source_ui(ui, |choice| choice.command_for(&ex.id))
+    }
+
+    /// The camera choice, Start, and the ways to open a video: what an
+    /// exercise and a routine both need.
+    pub(crate) fn source_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        make: impl Fn(SourceChoice) -> PickerCommand,
+    ) -> Option<PickerCommand> {
+        let mut command = None;
         match &self.cameras {
             Ok(cams) if !cams.is_empty() => {
                 let current = cams
@@ -330,11 +407,10 @@ impl PickerView {
                     .fill(palette::ACCENT)
                     .min_size(egui::vec2(160.0, 44.0));
                 if ui.add(start).clicked() {
-                    command = Some(PickerCommand::StartCamera {
-                        exercise: ex.id.clone(),
+                    command = Some(make(SourceChoice::Camera {
                         camera: self.camera_index,
                         mirror: self.mirror,
-                    });
+                    }));
                 }
             }
             Ok(_) => {
@@ -356,12 +432,10 @@ impl PickerView {
                 command = Some(PickerCommand::RefreshCameras);
             }
             if ui.button("Open a video…").clicked() {
-                command = Some(PickerCommand::OpenVideo {
-                    exercise: ex.id.clone(),
-                });
+                command = Some(make(SourceChoice::Dialog));
             }
         });
-        if let Some(c) = self.video_path_ui(ui, &ex.id) {
+        if let Some(c) = self.video_path_ui(ui).map(&make) {
             command = Some(c);
         }
         command
@@ -376,71 +450,17 @@ impl PickerView {
             let frame = crate::synth::preview(ex, front, SIZE.x as u32, SIZE.y as u32);
             self.preview = Some((ex.id.clone(), frame));
         }
-        let Some((_, Some(frame))) = &self.preview else {
-            return;
-        };
-        let Some(person) = frame.people.first() else {
-            return;
-        };
-        ui.vertical(|ui| {
-            ui.label(RichText::new("What the camera should see").weak());
-            let (rect, _) = ui.allocate_exact_size(SIZE, egui::Sense::hover());
-            let painter = ui.painter_at(rect);
-            painter.rect_filled(rect, 6.0, egui::Color32::from_gray(45));
-            painter.rect_stroke(
-                rect,
-                6.0,
-                egui::Stroke::new(1.0, egui::Color32::from_gray(110)),
-                egui::StrokeKind::Inside,
-            );
-            // Fill the frame with the figure whatever the generator's framing.
-            let inner = rect.shrink(24.0);
-            let (mut lo, mut hi) = (
-                egui::pos2(f32::MAX, f32::MAX),
-                egui::pos2(f32::MIN, f32::MIN),
-            );
-            for k in &person.keypoints {
-                lo = lo.min(egui::pos2(k.x, k.y));
-                hi = hi.max(egui::pos2(k.x, k.y));
-            }
-            let span = (hi - lo).max(egui::vec2(1.0, 1.0));
-            let scale = (inner.width() / span.x).min(inner.height() / span.y);
-            let mid = lo + span / 2.0;
-            let to_screen = |x: f32, y: f32| {
-                egui::pos2(
-                    inner.center().x + (x - mid.x) * scale,
-                    inner.center().y + (y - mid.y) * scale,
-                )
-            };
-            super::live_view::draw_skeleton(
-                &painter,
-                person,
-                &std::collections::HashMap::new(),
-                to_screen,
-                SIZE.x,
-            );
-            // A head, so the figure reads as a person and its facing shows.
-            let point = |j: Joint| person.keypoint(j).map(|k| to_screen(k.x, k.y));
-            let face: Vec<egui::Pos2> = [Joint::Nose, Joint::LeftEar, Joint::RightEar]
-                .into_iter()
-                .filter_map(point)
-                .collect();
-            if let (Some(sh), Some(hip), false) = (
-                point(Joint::LeftShoulder),
-                point(Joint::LeftHip),
-                face.is_empty(),
-            ) {
-                let centre =
-                    face.iter().fold(egui::Pos2::ZERO, |a, p| a + p.to_vec2()) / face.len() as f32;
-                let radius = (sh.distance(hip) * 0.22).clamp(4.0, 18.0);
-                painter.circle_stroke(centre, radius, egui::Stroke::new(2.5, palette::NEUTRAL));
-            }
-        });
+        if let Some((_, Some(frame))) = &self.preview {
+            ui.vertical(|ui| {
+                ui.label(RichText::new("What the camera should see").weak());
+                draw_preview(ui, frame, SIZE);
+            });
+        }
     }
 
     /// A path field and drag-and-drop: ways to open a video that need no
     /// file dialog (some desktops have none).
-    fn video_path_ui(&mut self, ui: &mut egui::Ui, exercise: &str) -> Option<PickerCommand> {
+    fn video_path_ui(&mut self, ui: &mut egui::Ui) -> Option<SourceChoice> {
         let mut command = None;
         ui.add_space(6.0);
         ui.label(RichText::new("…or drop a video file on this window, or type its path:").weak());
@@ -454,10 +474,7 @@ impl PickerView {
             let go = ui.add_enabled(!typed.is_empty(), egui::Button::new("Coach from this file"));
             let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if !typed.is_empty() && (go.clicked() || entered) {
-                command = Some(PickerCommand::StartVideo {
-                    exercise: exercise.to_owned(),
-                    path: std::path::PathBuf::from(typed),
-                });
+                command = Some(SourceChoice::Path(std::path::PathBuf::from(typed)));
             }
         });
         let dropped = ui.input(|i| {
@@ -468,12 +485,68 @@ impl PickerView {
                 .find(|p| !p.as_os_str().is_empty())
         });
         if let Some(path) = dropped {
-            command = Some(PickerCommand::StartVideo {
-                exercise: exercise.to_owned(),
-                path,
-            });
+            command = Some(SourceChoice::Path(path));
         }
         command
+    }
+}
+
+/// A start position as a stick figure with a head, in a picture frame of
+/// `size`: what the camera should see (the picker and the routine's next-up
+/// screen draw the same one).
+pub(crate) fn draw_preview(ui: &mut egui::Ui, frame: &crate::pose::PoseFrame, size: egui::Vec2) {
+    let Some(person) = frame.people.first() else {
+        return;
+    };
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 6.0, egui::Color32::from_gray(45));
+    painter.rect_stroke(
+        rect,
+        6.0,
+        egui::Stroke::new(1.0, egui::Color32::from_gray(110)),
+        egui::StrokeKind::Inside,
+    );
+    // Fill the frame with the figure whatever the generator's framing.
+    let inner = rect.shrink(24.0);
+    let (mut lo, mut hi) = (
+        egui::pos2(f32::MAX, f32::MAX),
+        egui::pos2(f32::MIN, f32::MIN),
+    );
+    for k in &person.keypoints {
+        lo = lo.min(egui::pos2(k.x, k.y));
+        hi = hi.max(egui::pos2(k.x, k.y));
+    }
+    let span = (hi - lo).max(egui::vec2(1.0, 1.0));
+    let scale = (inner.width() / span.x).min(inner.height() / span.y);
+    let mid = lo + span / 2.0;
+    let to_screen = |x: f32, y: f32| {
+        egui::pos2(
+            inner.center().x + (x - mid.x) * scale,
+            inner.center().y + (y - mid.y) * scale,
+        )
+    };
+    super::live_view::draw_skeleton(
+        &painter,
+        person,
+        &std::collections::HashMap::new(),
+        to_screen,
+        size.x,
+    );
+    // A head, so the figure reads as a person and its facing shows.
+    let point = |j: Joint| person.keypoint(j).map(|k| to_screen(k.x, k.y));
+    let face: Vec<egui::Pos2> = [Joint::Nose, Joint::LeftEar, Joint::RightEar]
+        .into_iter()
+        .filter_map(point)
+        .collect();
+    if let (Some(sh), Some(hip), false) = (
+        point(Joint::LeftShoulder),
+        point(Joint::LeftHip),
+        face.is_empty(),
+    ) {
+        let centre = face.iter().fold(egui::Pos2::ZERO, |a, p| a + p.to_vec2()) / face.len() as f32;
+        let radius = (sh.distance(hip) * 0.22).clamp(4.0, 18.0);
+        painter.circle_stroke(centre, radius, egui::Stroke::new(2.5, palette::NEUTRAL));
     }
 }
 

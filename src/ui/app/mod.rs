@@ -7,19 +7,24 @@ use std::sync::Arc;
 use crate::audio::AudioSettings;
 use crate::coach::{Catalogue, Exercise};
 use crate::live::{LivePipeline, PipelineConfig, SourceSpec, Status};
-use crate::store::{SessionTotals, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 use super::WindowOptions;
 use super::history::{HistoryCommand, HistoryView};
 use super::live_view::{LiveCommand, LiveView};
 use super::picker::{PickerCommand, PickerView, RecoveryOffer};
 use super::reminder::{Reminder, ReminderCommand};
+use super::routine_view::{NextUpView, RoutineCommand, RoutineSummaryCommand, RoutineSummaryView};
 use super::safety::SafetyView;
 use super::settings::{Settings, SettingsCommand, SettingsView};
 use super::summary::{SaveOffer, SummaryCommand, SummaryView};
 use super::unsaved::{HistoryTrouble, UnsavedSession};
 
 mod keep;
+mod past;
+mod routine;
+
+use past::history_problem;
 
 /// The screen showing.
 #[derive(Debug)]
@@ -36,6 +41,10 @@ pub enum Screen {
     History(HistoryView),
     /// Settings.
     Settings(Box<SettingsView>),
+    /// A routine's next step, with the rest before it.
+    NextUp(Box<NextUpView>),
+    /// A played routine's summary.
+    RoutineSummary(Box<RoutineSummaryView>),
 }
 
 /// Something to do after this frame's drawing.
@@ -48,6 +57,28 @@ enum Command {
     History(HistoryCommand),
     Settings(SettingsCommand),
     Reminder(ReminderCommand),
+    Routine(RoutineCommand),
+    RoutineSummary(RoutineSummaryCommand),
+}
+
+/// What the command line asked to coach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Exercise(String),
+    Routine(String),
+}
+
+/// What ending a live session left.
+enum LiveEnd {
+    /// No session was running.
+    NotRunning,
+    /// Nothing to show; the notice says why, when there is something to say.
+    Nothing(Option<String>),
+    /// Its summary and its row in the history.
+    Summary {
+        view: Box<SummaryView>,
+        session_id: Option<i64>,
+    },
 }
 
 /// The whole window.
@@ -67,11 +98,15 @@ pub struct FormcoachApp {
     trouble: Option<HistoryTrouble>,
     /// Sessions the history did not take, kept until saved or exported.
     unsaved: Vec<UnsavedSession>,
-    /// The exercise and video asked for on the command line, waiting for
-    /// the safety notice to be accepted.
-    pending_start: Option<(String, SourceSpec)>,
+    /// The exercise or routine and video asked for on the command line,
+    /// waiting for the safety notice to be accepted.
+    pending_start: Option<(Target, SourceSpec)>,
     /// The window's size or maximized state changed since settings were read.
     window_moved: bool,
+    /// The routine being played.
+    routine: Option<routine::RoutineRun>,
+    /// The routine summary to go back to from one step's summary.
+    routine_back: Option<Box<RoutineSummaryView>>,
 }
 
 impl std::fmt::Debug for FormcoachApp {
@@ -150,6 +185,8 @@ impl FormcoachApp {
         let mut picker = PickerView::new(exercises.clone(), preselect, cameras());
         picker.camera_index = settings.camera_index;
         picker.mirror = settings.mirror;
+        picker.routines = routine::load_routines(&catalogue, &mut notices);
+        picker.selected_routine.clone_from(&options.routine);
         picker.recovery = store
             .as_ref()
             .and_then(|s| s.unfinished().ok())
@@ -182,17 +219,22 @@ impl FormcoachApp {
             trouble,
             unsaved: Vec::new(),
             window_moved: false,
+            routine: None,
+            routine_back: None,
         };
         if let Some(video) = options.video {
             // Asking for a file on the command line is asking to start now,
             // but a first start still shows the safety notice first: the
             // video starts once it is accepted.
-            let id = options.exercise.unwrap_or_default();
+            let target = match options.routine {
+                Some(id) => Target::Routine(id),
+                None => Target::Exercise(options.exercise.unwrap_or_default()),
+            };
             let source = SourceSpec::Video { path: video };
             if app.settings.safety_accepted || safety_accepted_for_this_run() {
-                app.start(&id, &source);
+                app.start_target(&target, &source);
             } else {
-                app.pending_start = Some((id, source));
+                app.pending_start = Some((target, source));
             }
         }
         app
@@ -236,6 +278,13 @@ impl FormcoachApp {
         });
     }
 
+    fn start_target(&mut self, target: &Target, source: &SourceSpec) {
+        match target {
+            Target::Exercise(id) => self.start(id, source),
+            Target::Routine(id) => self.start_routine(id, source.clone()),
+        }
+    }
+
     fn start(&mut self, exercise_id: &str, source: &SourceSpec) {
         let Some(exercise) = self.exercises.iter().find(|e| e.id == exercise_id).cloned() else {
             self.picker.notice = Some(format!(
@@ -244,6 +293,12 @@ impl FormcoachApp {
             self.screen = Screen::Picker;
             return;
         };
+        self.start_exercise(exercise, source);
+    }
+
+    /// Starts coaching `exercise` (a routine's step passes its own dose).
+    fn start_exercise(&mut self, exercise: Exercise, source: &SourceSpec) {
+        let exercise_id = exercise.id.clone();
         let db_path = self
             .store
             .as_ref()
@@ -270,7 +325,7 @@ impl FormcoachApp {
                 }
                 self.live = Some((view, pipeline));
                 self.screen = Screen::Live;
-                self.settings.last_exercise = Some(exercise_id.to_owned());
+                self.settings.last_exercise = Some(exercise_id);
                 self.save_settings();
             }
             Err(e) => {
@@ -282,8 +337,22 @@ impl FormcoachApp {
 
     /// Ends the live session and shows what it recorded.
     fn stop_live(&mut self) {
+        match self.end_live() {
+            LiveEnd::NotRunning => {}
+            LiveEnd::Nothing(notice) => {
+                if notice.is_some() {
+                    self.picker.notice = notice;
+                }
+                self.screen = Screen::Picker;
+            }
+            LiveEnd::Summary { view, .. } => self.screen = Screen::Summary(view),
+        }
+    }
+
+    /// Ends the live session and returns its summary (or why there is none).
+    fn end_live(&mut self) -> LiveEnd {
         let Some((view, pipeline)) = self.live.take() else {
-            return;
+            return LiveEnd::NotRunning;
         };
         let failed = match &view.status {
             Status::Failed(why) => Some(why.to_string()),
@@ -298,8 +367,7 @@ impl FormcoachApp {
                 .name("stopping".to_owned())
                 .spawn(move || drop(pipeline));
             drop(spawned);
-            self.screen = Screen::Picker;
-            return;
+            return LiveEnd::Nothing(None);
         }
         let outcome = pipeline.stop();
         if outcome.speed.frames > 0 {
@@ -312,12 +380,10 @@ impl FormcoachApp {
                 .restart(now, f64::from(self.settings.reminder_every_min) * 60.0);
         }
         if outcome.samples.is_empty() {
-            self.picker.notice = Some(failed.unwrap_or_else(|| {
+            return LiveEnd::Nothing(Some(failed.unwrap_or_else(|| {
                 "Nothing was recorded: the session ended before the first picture was coached."
                     .to_owned()
-            }));
-            self.screen = Screen::Picker;
-            return;
+            })));
         }
         let unit = view.exercise.rom_unit().to_owned();
         if outcome.session_id.is_none() {
@@ -358,103 +424,9 @@ impl FormcoachApp {
                 can_move_aside: self.trouble.as_ref().is_some_and(|t| t.damaged.is_some()),
             });
         }
-        self.screen = Screen::Summary(Box::new(summary));
-    }
-
-    fn open_history(&mut self) {
-        let view = match &self.store {
-            Some(store) => match store.sessions() {
-                Ok(sessions) => {
-                    let skipped = store.skipped_rows();
-                    let mut view = HistoryView::new(sessions);
-                    if !skipped.is_empty() {
-                        // What could not be read is named, not silently left out.
-                        view.notice = Some(skipped.join("\n"));
-                    }
-                    view
-                }
-                Err(e) => HistoryView {
-                    notice: Some(history_problem(&e)),
-                    ..HistoryView::default()
-                },
-            },
-            None => HistoryView {
-                notice: Some(
-                    "The history is not available; see the message on the first screen.".to_owned(),
-                ),
-                ..HistoryView::default()
-            },
-        };
-        self.screen = Screen::History(view);
-    }
-
-    /// The summary of the session of `exercise` just before session `id`
-    /// (or the newest one, when `id` is not in the history), for progress.
-    fn previous_summary(&self, exercise: &str, id: Option<i64>) -> Option<SessionTotals> {
-        self.store
-            .as_ref()?
-            .previous_summary(exercise, id)
-            .ok()
-            .flatten()
-    }
-
-    fn session_summary(&self, id: i64) -> Result<SummaryView, StoreError> {
-        let Some(store) = &self.store else {
-            return Err(StoreError::NoDataDir);
-        };
-        let record = store
-            .sessions()?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or(StoreError::NotFound(id))?;
-        let samples = store.samples(id)?;
-        let thumbnails = store.thumbnails(id)?;
-        let sided = self
-            .exercises
-            .iter()
-            .find(|e| e.id == record.meta.exercise_id)
-            .is_some_and(Exercise::sided);
-        let mut view = SummaryView::new(
-            format!(
-                "{} · {}",
-                record.meta.exercise_name,
-                record.meta.started_text()
-            ),
-            sided,
-            record.meta.rom_unit,
-            samples,
-        )
-        .with_thumbnails(thumbnails)
-        .with_previous(self.previous_summary(&record.meta.exercise_id, Some(id)));
-        if record.status != crate::store::SessionStatus::Finished {
-            view.notes.push(
-                "This session did not end normally; this is what was recorded until it stopped."
-                    .to_owned(),
-            );
-        }
-        Ok(view)
-    }
-
-    fn export(&mut self, json: bool) {
-        let Some(store) = &self.store else { return };
-        let (name, ext) = if json {
-            ("formcoach-history.json", "json")
-        } else {
-            ("formcoach-history.csv", "csv")
-        };
-        let Some(path) = rfd::FileDialog::new()
-            .set_file_name(name)
-            .add_filter(ext, &[ext])
-            .save_file()
-        else {
-            return;
-        };
-        let result = store.export_file(&path, json);
-        if let Screen::History(view) = &mut self.screen {
-            view.notice = Some(match result {
-                Ok(()) => format!("Saved {}", path.display()),
-                Err(e) => format!("Export failed: {e}"),
-            });
+        LiveEnd::Summary {
+            view: Box::new(summary),
+            session_id: outcome.session_id,
         }
     }
 
@@ -464,8 +436,8 @@ impl FormcoachApp {
                 self.settings.safety_accepted = true;
                 self.save_settings();
                 self.screen = Screen::Picker;
-                if let Some((id, source)) = self.pending_start.take() {
-                    self.start(&id, &source);
+                if let Some((target, source)) = self.pending_start.take() {
+                    self.start_target(&target, &source);
                 }
             }
             Command::Picker(c) => self.apply_picker(c),
@@ -476,7 +448,13 @@ impl FormcoachApp {
                     pipeline.set_paused(view.paused);
                 }
             }
+            Command::Live(LiveCommand::Stop) if self.routine.is_some() => {
+                self.apply_routine(RoutineCommand::Stop);
+            }
             Command::Live(LiveCommand::Stop) => self.stop_live(),
+            Command::Routine(c) => self.apply_routine(c),
+            Command::RoutineSummary(c) => self.apply_routine_summary(c),
+            Command::Summary(SummaryCommand::Done) if self.back_to_routine_summary() => {}
             Command::Live(LiveCommand::ToggleMute) => {
                 self.audio.muted = !self.audio.muted;
                 if let Some((view, pipeline)) = &mut self.live {
@@ -509,6 +487,7 @@ impl FormcoachApp {
                         if let Some(id) = super::reminder::exercise_id(&self.picker.exercises) {
                             self.picker.selected = Some(id.to_owned());
                         }
+                        self.select_desk_reset_routine();
                         self.screen = Screen::Picker;
                     }
                     ReminderCommand::Later => self.reminder.snooze(now),
@@ -585,6 +564,9 @@ impl FormcoachApp {
                     ));
                 }
             }
+            PickerCommand::StartRoutine { routine, source } => {
+                self.start_routine_from(&routine, source);
+            }
             PickerCommand::RefreshCameras => self.picker.cameras = cameras(),
             PickerCommand::History => self.open_history(),
             PickerCommand::Safety => self.screen = Screen::Safety,
@@ -626,8 +608,10 @@ impl FormcoachApp {
     /// Takes in pipeline updates (never blocks) and reacts to the source's state.
     fn pump(&mut self, ctx: &egui::Context) {
         let mut ended = false;
+        let mut progress = None;
         if let Some((view, pipeline)) = &mut self.live {
             if let Some(update) = pipeline.latest() {
+                progress = Some(update.progress);
                 if let Some(paused) = view.follow_source(&update.status, update.image.is_some()) {
                     pipeline.set_paused(paused);
                 }
@@ -640,12 +624,16 @@ impl FormcoachApp {
             }
             view.refresh_texture(ctx);
         }
-        if ended {
+        if ended && self.routine.is_none() {
             self.stop_live();
         }
+        self.pump_routine(ctx, ended, progress);
         let now = ctx.input(|i| i.time);
         let every = f64::from(self.settings.reminder_every_min) * 60.0;
-        let coaching = matches!(self.screen, Screen::Live | Screen::Safety);
+        let coaching = matches!(
+            self.screen,
+            Screen::Live | Screen::Safety | Screen::NextUp(_)
+        );
         let quiet = self.settings.quiet_hours.contains_now();
         self.reminder.quiet(now, every, quiet);
         if self
@@ -663,6 +651,9 @@ impl FormcoachApp {
     }
 
     fn keys(&self, ctx: &egui::Context) -> Option<Command> {
+        if let Some(c) = self.routine_keys(ctx) {
+            return Some(c);
+        }
         if !matches!(self.screen, Screen::Live) {
             return None;
         }
@@ -682,7 +673,10 @@ impl FormcoachApp {
     /// Draws the current screen and returns what the person asked for.
     fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
         if self.reminder.due()
-            && !matches!(self.screen, Screen::Live | Screen::Safety)
+            && !matches!(
+                self.screen,
+                Screen::Live | Screen::Safety | Screen::NextUp(_)
+            )
             && let Some(c) = Reminder::ui(ui, self.settings.reminder_every_min)
         {
             return Some(Command::Reminder(c));
@@ -694,8 +688,9 @@ impl FormcoachApp {
                 .then_some(Command::AcceptSafety),
             Screen::Picker => self.picker.ui(ui).map(Command::Picker),
             Screen::Live => {
+                let bar = self.routine_bar_ui(ui).map(Command::Routine);
                 if let Some((view, _)) = &mut self.live {
-                    view.ui(ui).map(Command::Live)
+                    view.ui(ui).map(Command::Live).or(bar)
                 } else {
                     self.screen = Screen::Picker;
                     None
@@ -704,6 +699,8 @@ impl FormcoachApp {
             Screen::Summary(view) => view.ui(ui).map(Command::Summary),
             Screen::History(view) => view.ui(ui).map(Command::History),
             Screen::Settings(view) => view.ui(ui).map(Command::Settings),
+            Screen::NextUp(view) => view.ui(ui).map(Command::Routine),
+            Screen::RoutineSummary(view) => view.ui(ui).map(Command::RoutineSummary),
         }
     }
 }
@@ -715,18 +712,6 @@ pub const SAFETY_ACCEPTED_ENV: &str = "FORMCOACH_SAFETY_ACCEPTED";
 
 fn safety_accepted_for_this_run() -> bool {
     std::env::var_os(SAFETY_ACCEPTED_ENV).is_some_and(|v| v == "1")
-}
-
-/// A history problem in words, with what to do about it.
-fn history_problem(e: &StoreError) -> String {
-    match e {
-        StoreError::Corrupt { path, .. } => format!(
-            "The history file {} is damaged, so sessions will not be saved. Move it aside \
-             (or delete it) and restart formcoach to begin a new history.",
-            path.display()
-        ),
-        other => format!("History unavailable: {other}. Sessions will not be saved."),
-    }
 }
 
 /// The history file this app would use (for tests and messages).
@@ -761,7 +746,11 @@ impl eframe::App for FormcoachApp {
 
     fn on_exit(&mut self) {
         // Closing with a session running (Ctrl+Q, the window's close button,
-        // a SIGTERM) finishes it in the history before the process ends.
+        // a SIGTERM) finishes it in the history before the process ends,
+        // linked to its routine run when it is a routine's step.
+        if self.routine.is_some() {
+            self.apply_routine(RoutineCommand::Stop);
+        }
         if let Some((_, pipeline)) = self.live.take() {
             drop(pipeline.stop());
         }

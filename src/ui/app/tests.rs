@@ -13,6 +13,7 @@ fn a_first_start_with_a_video_shows_the_safety_notice_first() {
     let options = WindowOptions {
         video: Some(dir.path().join("clip.mp4")),
         exercise: Some("chin-tuck".to_owned()),
+        routine: None,
         // A model that cannot be opened: the start fails at once, with
         // nothing fetched, which is enough to see that it was tried.
         model: Some("no-such-model".to_owned()),
@@ -41,6 +42,7 @@ fn a_session_the_damaged_history_refused_is_kept_and_saved_on_request() {
     let options = WindowOptions {
         video: None,
         exercise: None,
+        routine: None,
         model: None,
     };
     let mut app =
@@ -73,4 +75,59 @@ fn a_session_the_damaged_history_refused_is_kept_and_saved_on_request() {
         panic!("left the summary")
     };
     assert!(view.notes[0].contains("saved"), "{:?}", view.notes);
+}
+
+/// A routine opens on its first step's announcement; skipping announces the
+/// next, and stopping ends in one summary with a row per step.
+#[test]
+fn a_routine_is_announced_step_by_step_and_ends_in_one_summary() {
+    use super::super::routine_view::RoutineCommand;
+    use crate::routine::StepEnd;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+    let options = WindowOptions {
+        video: None,
+        exercise: None,
+        routine: Some("desk-neck".to_owned()),
+        model: Some("no-such-model".to_owned()),
+    };
+    let mut app = FormcoachApp::with_history(&egui::Context::default(), options, store);
+    app.audio.muted = true;
+    assert_eq!(app.picker.selected_routine.as_deref(), Some("desk-neck"));
+    let source = SourceSpec::Video {
+        path: dir.path().join("clip.mp4"),
+    };
+    app.start_routine("desk-neck", source);
+    let Screen::NextUp(view) = app.screen() else {
+        panic!("{:?}", app.screen())
+    };
+    assert_eq!(view.index, 0);
+    assert!(view.text.starts_with("Next: "), "{}", view.text);
+    let steps = view.total;
+    app.apply(Command::Routine(RoutineCommand::Skip));
+    let Screen::NextUp(view) = app.screen() else {
+        panic!("{:?}", app.screen())
+    };
+    assert_eq!(view.index, 1);
+    app.apply(Command::Routine(RoutineCommand::Stop));
+    let Screen::RoutineSummary(summary) = app.screen() else {
+        panic!("{:?}", app.screen())
+    };
+    assert_eq!(summary.rows.len(), steps);
+    assert_eq!(summary.rows[0].end, Some(StepEnd::Skipped));
+    assert_eq!(summary.rows[1].end, None);
+    assert!(app.routine.is_none());
+}
+
+/// The hourly desk reminder's "start" offers the desk-reset routine.
+#[test]
+fn the_desk_reminder_offers_the_desk_reset_routine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+    let mut app =
+        FormcoachApp::with_history(&egui::Context::default(), WindowOptions::default(), store);
+    assert_eq!(app.picker.selected_routine, None);
+    app.apply(Command::Reminder(ReminderCommand::Start));
+    assert!(matches!(app.screen(), Screen::Picker));
+    assert_eq!(app.picker.selected_routine.as_deref(), Some("desk-reset"));
 }
