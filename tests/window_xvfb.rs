@@ -199,6 +199,23 @@ fn sessions(data: &Path) -> Vec<(SessionStatus, usize)> {
 }
 
 /// A screenshot is "not blank" when it has many distinct colours.
+/// A window coaching `video` in fresh folders, once it has recorded at
+/// least ten samples: the data folder, the work folder and the run.
+fn recording_mid_video(video: &Path) -> (tempfile::TempDir, tempfile::TempDir, Run) {
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let run = Run::start(work.path(), data.path(), video);
+    let started = wait_for(Duration::from_mins(1), || {
+        sessions(data.path()).into_iter().find(|(_, n)| *n >= 10)
+    });
+    assert!(
+        started.is_some(),
+        "no samples recorded; log:\n{}",
+        run.log()
+    );
+    (data, work, run)
+}
+
 fn distinct_colours(path: &Path) -> usize {
     let img = image::open(path).unwrap().to_rgb8();
     let mut seen = std::collections::HashSet::new();
@@ -260,17 +277,7 @@ fn window_runs_a_video_and_keeps_the_session() {
     );
 
     // 2. Killed with -9 mid-video: what was recorded is there, unfinished.
-    let data = tempfile::tempdir().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let mut run = Run::start(work.path(), data.path(), &video);
-    let started = wait_for(Duration::from_mins(1), || {
-        sessions(data.path()).into_iter().find(|(_, n)| *n >= 10)
-    });
-    assert!(
-        started.is_some(),
-        "no samples recorded; log:\n{}",
-        run.log()
-    );
+    let (data, _work, mut run) = recording_mid_video(&video);
     run.kill("-9");
     let after = sessions(data.path());
     assert_eq!(after.len(), 1, "{after:?}");
@@ -281,17 +288,7 @@ fn window_runs_a_video_and_keeps_the_session() {
 
     // 3. SIGTERM mid-video (a logout, `kill`) left the session "running",
     //    like a crash: the window now closes as Ctrl+Q does and finishes it.
-    let data = tempfile::tempdir().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let mut run = Run::start(work.path(), data.path(), &video);
-    let started = wait_for(Duration::from_mins(1), || {
-        sessions(data.path()).into_iter().find(|(_, n)| *n >= 10)
-    });
-    assert!(
-        started.is_some(),
-        "no samples recorded; log:\n{}",
-        run.log()
-    );
+    let (data, _work, mut run) = recording_mid_video(&video);
     run.kill("-TERM");
     let exited = wait_for(Duration::from_secs(30), || {
         run.child.try_wait().ok().flatten()
