@@ -46,6 +46,7 @@ fn all_fours(t: f64) -> PoseFrame {
             score: 0.9,
             keypoints,
             world: None,
+            spine: None,
         }],
         others_present: 0,
     }

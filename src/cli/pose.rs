@@ -8,8 +8,7 @@ use clap::Args;
 
 use super::Outcome;
 use crate::models::runtime::SessionOptions;
-use crate::pose::spine::{self, Spine};
-use crate::pose::{self, PoseFrame, draw};
+use crate::pose::{self, draw};
 
 /// Arguments of `formcoach pose`.
 #[derive(Debug, Args)]
@@ -65,8 +64,7 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
             let frame = frame?;
             let (line, _) =
                 pose::estimate_frame(estimator.as_mut(), &frame.image, Some(frame.t_s))?;
-            let spines = spines_of(estimator.as_ref(), &line, args.spine);
-            writeln!(out, "{}", to_json(&line, &spines)?)?;
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
             n += 1;
         }
         out.flush()?;
@@ -75,7 +73,7 @@ pub(super) fn run(args: &PoseArgs) -> anyhow::Result<Outcome> {
     }
     let mut failed = 0_usize;
     for path in &args.images {
-        match one_image(estimator.as_mut(), path, args.draw.as_deref(), args.spine) {
+        match one_image(estimator.as_mut(), path, args.draw.as_deref()) {
             Ok(line) => {
                 writeln!(out, "{line}")?;
                 out.flush()?;
@@ -97,17 +95,15 @@ fn one_image(
     estimator: &mut dyn pose::PoseEstimator,
     path: &Path,
     draw_dir: Option<&Path>,
-    with_spine: bool,
 ) -> anyhow::Result<String> {
     let image = crate::source::images::read_rgb(path)?;
     // Separate photos are not a video: never track from one to the next.
     estimator.reset();
     let (mut frame, _) = pose::estimate_frame(estimator, &image, None)?;
     frame.image = Some(path.display().to_string());
-    let spines = spines_of(estimator, &frame, with_spine);
     if let Some(dir) = draw_dir {
         let mut overlay = draw::draw_people(&image, &frame.people);
-        for s in spines.iter().flatten() {
+        for s in frame.people.iter().filter_map(|p| p.spine.as_ref()) {
             draw::draw_back_line(&mut overlay, &s.line);
         }
         let stem = path
@@ -118,38 +114,5 @@ fn one_image(
             .save(&out)
             .with_context(|| format!("cannot write the overlay {}", out.display()))?;
     }
-    to_json(&frame, &spines)
-}
-
-/// The spine of each person, when asked for and the estimator kept a mask.
-/// BlazePose follows one person, whose mask is the last one it made.
-fn spines_of(
-    estimator: &dyn pose::PoseEstimator,
-    frame: &PoseFrame,
-    with_spine: bool,
-) -> Vec<Option<Spine>> {
-    let mask = estimator.segmentation().filter(|_| with_spine);
-    frame
-        .people
-        .iter()
-        .enumerate()
-        .map(|(i, p)| mask.filter(|_| i == 0).and_then(|m| spine::measure(p, m)))
-        .collect()
-}
-
-/// The pose line, with `"spine"` added to each person that has one (the
-/// pose types stay free of it, so tracks without a spine read as before).
-fn to_json(frame: &PoseFrame, spines: &[Option<Spine>]) -> anyhow::Result<String> {
-    if spines.iter().all(Option::is_none) {
-        return Ok(serde_json::to_string(frame)?);
-    }
-    let mut value = serde_json::to_value(frame)?;
-    if let Some(people) = value.get_mut("people").and_then(|p| p.as_array_mut()) {
-        for (person, spine) in people.iter_mut().zip(spines) {
-            if let (Some(obj), Some(s)) = (person.as_object_mut(), spine) {
-                obj.insert("spine".to_owned(), serde_json::to_value(s.measure)?);
-            }
-        }
-    }
-    Ok(serde_json::to_string(&value)?)
+    Ok(serde_json::to_string(&frame)?)
 }

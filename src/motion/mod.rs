@@ -112,6 +112,7 @@ mod tests {
                     score,
                 }],
                 world: None,
+                spine: None,
             }],
             others_present: 0,
         }

@@ -207,6 +207,7 @@ mod tests {
                 kp(Joint::RightElbow, 90.0, 80.0, 0.1),
             ],
             world: None,
+            spine: None,
         };
         let out = draw_people(&img, &[person]);
         let bright = out.get_pixel(50, 20).0;
@@ -231,6 +232,7 @@ mod tests {
                 kp(Joint::LeftElbow, 1000.0, 360.0),
             ],
             world: None,
+            spine: None,
         };
         let jpeg = thumbnail_jpeg(&img, &[person], 192).unwrap();
         assert!(jpeg.starts_with(&[0xFF, 0xD8]));

@@ -147,6 +147,7 @@ impl PoseEstimator for MoveNet {
                 score,
                 keypoints,
                 world: None,
+                spine: None,
             }]
         } else {
             Vec::new()

@@ -145,12 +145,16 @@ pub struct SpineMeasure {
     pub confidence: f64,
 }
 
-/// The traced back line and its measures.
-#[derive(Debug, Clone, PartialEq)]
+/// The traced back line and its measures. A person carries one when their
+/// estimator read a mask and the view showed the back; tracks keep the
+/// measures only (the line is for drawing the frame it came from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spine {
     /// The measures, as `formcoach pose` prints them.
+    #[serde(flatten)]
     pub measure: SpineMeasure,
     /// The back's edge from hip level to shoulder level, frame pixels.
+    #[serde(skip)]
     pub line: Vec<(f32, f32)>,
 }
 
@@ -661,6 +665,7 @@ mod tests {
                 kp(Joint::RightKnee, 62.0, 230.0),
             ],
             world: None,
+            spine: None,
         };
         let m = mask(|x, y| (30.0..235.0).contains(&x) && y < 180.0 && y > top(x));
         (person, m)

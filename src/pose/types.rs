@@ -216,6 +216,10 @@ pub struct Person {
     /// 3D world coordinates when the model gives them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub world: Option<Vec<WorldPoint>>,
+    /// The back's curve read from the person's silhouette, when the
+    /// estimator ran its mask and the view showed the back (side views).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine: Option<crate::pose::spine::Spine>,
 }
 
 impl Person {

@@ -349,6 +349,7 @@ impl Observer {
             score: round_to(self.rng.range(0.8, 0.97), 0.01),
             keypoints,
             world,
+            spine: None,
         });
         frame
     }

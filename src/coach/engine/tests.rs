@@ -48,6 +48,7 @@ pub(crate) fn frame(t: f64, pts: &[(Joint, [f32; 2])], hidden: &[Joint]) -> Pose
                 })
                 .collect(),
             world: None,
+            spine: None,
         }],
         others_present: 0,
     }

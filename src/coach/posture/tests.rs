@@ -25,6 +25,7 @@ fn person(points: &[(&str, [f32; 2])]) -> Person {
         score: 0.9,
         keypoints,
         world: None,
+        spine: None,
     }
 }
 

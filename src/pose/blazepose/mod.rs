@@ -446,15 +446,19 @@ impl BlazePose {
             data: self.mask.clone(),
             roi,
         });
+        let mut person = Person {
+            score,
+            keypoints,
+            world: Some(world),
+            spine: None,
+        };
+        // The back is read here, on the mask this very crop made.
+        person.spine = self
+            .last_mask
+            .as_ref()
+            .and_then(|mask| crate::pose::spine::measure(&person, mask));
         timings.decode_ms += ms_since(t2);
-        Ok((
-            Person {
-                score,
-                keypoints,
-                world: Some(world),
-            },
-            next,
-        ))
+        Ok((person, next))
     }
 }
 
