@@ -74,6 +74,26 @@ pub fn minute_of_day(unix_s: f64, offset_s: i32) -> u32 {
     u32::try_from(in_day / 60).unwrap_or(0)
 }
 
+/// A moment as `2025-01-31 14:05` on the clock of a zone `offset_s` seconds
+/// east of UTC: the same days the history's day strips count, so a late
+/// evening session sits on the day it was done, not on tomorrow's UTC date.
+#[must_use]
+pub fn clock_text(unix_s: f64, offset_s: i32) -> String {
+    let minute = minute_of_day(unix_s, offset_s);
+    let (year, month, day) = civil(day_of(unix_s, offset_s));
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        minute / 60,
+        minute % 60
+    )
+}
+
+/// [`clock_text`] on this computer's clock.
+#[must_use]
+pub fn local_text(unix_s: f64) -> String {
+    clock_text(unix_s, local_offset_s(unix_s))
+}
+
 /// Day of the week, 0 = Monday .. 6 = Sunday (1970-01-01 was a Thursday).
 #[must_use]
 pub fn weekday(day: Day) -> u32 {
@@ -303,6 +323,21 @@ mod tests {
             start_min,
             end_min,
         }
+    }
+
+    #[test]
+    fn clock_text_is_the_local_day_and_time() {
+        assert_eq!(clock_text(0.0, 0), "1970-01-01 00:00");
+        assert_eq!(clock_text(1_700_000_000.0, 0), "2023-11-14 22:13");
+        // 22:13 UTC is already the next morning two hours east: the same day
+        // the history's strips put the session on.
+        let east = clock_text(1_700_000_000.0, 2 * 3600);
+        assert_eq!(east, "2023-11-15 00:13");
+        assert_eq!(
+            day_of(1_700_000_000.0, 2 * 3600),
+            day_from_civil(2023, 11, 15)
+        );
+        assert_eq!(clock_text(1_700_000_000.0, -5 * 3600), "2023-11-14 17:13");
     }
 
     #[test]

@@ -276,24 +276,12 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    /// When the session started, as the history lists show it.
+    /// When the session started, on this computer's clock, as the history
+    /// lists show it (the day strips count local days too).
     #[must_use]
     pub fn started_text(&self) -> String {
-        format_unix(self.started_unix_s)
+        crate::calendar::local_text(self.started_unix_s)
     }
-}
-
-/// Unix seconds as `2025-01-31 14:05 UTC` (no time-zone database needed).
-#[must_use]
-pub fn format_unix(unix_s: f64) -> String {
-    let secs = unix_s.max(0.0) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = crate::calendar::civil(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
 }
 
 /// A stored session with its summary.

@@ -46,6 +46,9 @@ pub struct HistoryView {
     pub frequency: Option<Frequency>,
     /// The routine run each session played in, by session id.
     pub routine_links: HashMap<i64, RoutineLink>,
+    /// The zone start times are shown in, seconds east of UTC; `None` is
+    /// this computer's own (set only where screenshots need a fixed place).
+    pub clock_offset_s: Option<i32>,
 }
 
 impl HistoryView {
@@ -60,6 +63,7 @@ impl HistoryView {
             notice: None,
             frequency: Some(frequency),
             routine_links: HashMap::new(),
+            clock_offset_s: None,
         }
     }
 
@@ -73,6 +77,7 @@ impl HistoryView {
             .iter()
             .map(|s| crate::calendar::day_of(s.meta.started_unix_s, offset_s));
         self.frequency = Some(Frequency::from_days(days, today));
+        self.clock_offset_s = Some(offset_s);
         self
     }
 
@@ -222,7 +227,12 @@ impl HistoryView {
                     ui.end_row();
                     for s in &self.sessions {
                         let m = &s.summary;
-                        ui.label(s.meta.started_text());
+                        ui.label(match self.clock_offset_s {
+                            Some(offset) => {
+                                crate::calendar::clock_text(s.meta.started_unix_s, offset)
+                            }
+                            None => s.meta.started_text(),
+                        });
                         let name = match s.status {
                             SessionStatus::Finished => s.meta.exercise_name.clone(),
                             SessionStatus::Recovered => {
