@@ -16,6 +16,9 @@ use formcoach::store::{SessionStatus, Store};
 
 const VIDEO: &str = "video/upper_body_webcam_01.mp4";
 const EXERCISE: &str = "chin-tuck";
+/// The routine test's second step (a seated neck flexion) plays this clip,
+/// beside `VIDEO`.
+const SECOND_CLIP: &str = "seated_catcow_chair_side_01.mp4";
 
 fn program() -> PathBuf {
     let exe = option_env!("CARGO_BIN_EXE_formcoach")
@@ -309,9 +312,9 @@ fn window_runs_a_video_and_keeps_the_session() {
     assert!(after[0].1 >= 10, "{after:?}");
 }
 
-/// A two-step routine played from the fixture video: each step is
-/// announced, coached from the file to its end, linked to one run in the
-/// history, and the window ends on the routine's summary.
+/// A two-step routine played from two fixture clips, one per step: each
+/// step is announced, coached from its own clip to its end, linked to one
+/// run in the history, and the window ends on the routine's summary.
 #[test]
 fn window_plays_a_two_step_routine_to_its_summary() {
     let video = match setup() {
@@ -335,7 +338,20 @@ fn window_plays_a_two_step_routine_to_its_summary() {
          [[steps]]\nexercise = \"neck-flexion-extension\"\nreps = 50\n",
     )
     .unwrap();
-    let mut run = Run::start_with(work.path(), data.path(), &video, "--routine two");
+    let second = video.with_file_name(SECOND_CLIP);
+    if !second.is_file() {
+        eprintln!(
+            "skipping the Xvfb routine test: {} is missing",
+            second.display()
+        );
+        return;
+    }
+    let mut run = Run::start_with(
+        work.path(),
+        data.path(),
+        &video,
+        &format!("--video '{}' --routine two", second.display()),
+    );
     std::thread::sleep(Duration::from_secs(4));
     run.screenshot(&shots.join("routine_next_up.png"));
     // The first step plays once the 10 s to get ready are over.
@@ -368,6 +384,22 @@ fn window_plays_a_two_step_routine_to_its_summary() {
     assert!(
         log.contains("formcoach: neck-flexion-extension: "),
         "log:\n{log}"
+    );
+    // Each step ran to the end of its own clip (7.8 s and 16.2 s long).
+    let store = Store::open_read_only(&data.path().join(formcoach::store::DB_FILE)).unwrap();
+    let mut by_step: Vec<_> = store
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| links.get(&s.id).map(|l| (l.step, s)))
+        .collect();
+    by_step.sort_by_key(|(step, _)| *step);
+    let lengths: Vec<f64> = by_step.iter().map(|(_, s)| s.summary.duration_s).collect();
+    assert_eq!(by_step[0].1.meta.exercise_id, "chin-tuck");
+    assert_eq!(by_step[1].1.meta.exercise_id, "neck-flexion-extension");
+    assert!(
+        lengths[0] < 10.0 && lengths[1] > 13.0,
+        "steps did not play their own clips: {lengths:?} s"
     );
 }
 

@@ -32,14 +32,15 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open the window coaching straight from this video file (or folder of
-    /// frames), as `--exercise` or, step after step, as `--routine`.
+    /// frames), as `--exercise` or, step after step, as `--routine`. With a
+    /// routine it may be given once per step, each step coached from its own.
     #[arg(long, value_name = "FILE", requires = "start")]
-    pub video: Option<PathBuf>,
+    pub video: Vec<PathBuf>,
     /// Exercise id to start with (see `formcoach exercises`).
     #[arg(long, value_name = "ID", group = "start")]
     pub exercise: Option<String>,
-    /// Routine id to play (see `formcoach routines`); with `--video`, every
-    /// step is coached from that file.
+    /// Routine id to play (see `formcoach routines`); with one `--video`,
+    /// every step is coached from that file; with one per step, in order.
     #[arg(long, value_name = "ID", group = "start")]
     pub routine: Option<String>,
     /// Pose model for the window.
@@ -117,11 +118,18 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 #[cfg(feature = "gui")]
 fn open_window(
-    video: Option<PathBuf>,
+    video: Vec<PathBuf>,
     exercise: Option<String>,
     routine: Option<String>,
     model: Option<String>,
 ) -> anyhow::Result<Outcome> {
+    if video.len() > 1 && routine.is_none() {
+        anyhow::bail!(
+            "{} videos were given for one exercise: give `--video` once, or play a routine \
+             (`--routine ID`) with one video per step",
+            video.len()
+        );
+    }
     crate::ui::run_window(crate::ui::WindowOptions {
         video,
         exercise,
@@ -133,7 +141,7 @@ fn open_window(
 
 #[cfg(not(feature = "gui"))]
 fn open_window(
-    _video: Option<PathBuf>,
+    _video: Vec<PathBuf>,
     _exercise: Option<String>,
     _routine: Option<String>,
     _model: Option<String>,

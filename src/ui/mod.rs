@@ -30,8 +30,9 @@ pub use settings::Settings;
 /// How the window should start.
 #[derive(Debug, Clone, Default)]
 pub struct WindowOptions {
-    /// Coach from this video (or folder of frames) straight away.
-    pub video: Option<PathBuf>,
+    /// Coach from this video (or folder of frames) straight away; a routine
+    /// may have one per step.
+    pub video: Vec<PathBuf>,
     /// Exercise id to start with (needed with `video`; preselects otherwise).
     pub exercise: Option<String>,
     /// Routine id to play from `video` (instead of one exercise); preselects

@@ -100,7 +100,7 @@ pub struct FormcoachApp {
     unsaved: Vec<UnsavedSession>,
     /// The exercise or routine and video asked for on the command line,
     /// waiting for the safety notice to be accepted.
-    pending_start: Option<(Target, SourceSpec)>,
+    pending_start: Option<(Target, Vec<SourceSpec>)>,
     /// The window's size or maximized state changed since settings were read.
     window_moved: bool,
     /// The routine being played.
@@ -222,21 +222,7 @@ impl FormcoachApp {
             routine: None,
             routine_back: None,
         };
-        if let Some(video) = options.video {
-            // Asking for a file on the command line is asking to start now,
-            // but a first start still shows the safety notice first: the
-            // video starts once it is accepted.
-            let target = match options.routine {
-                Some(id) => Target::Routine(id),
-                None => Target::Exercise(options.exercise.unwrap_or_default()),
-            };
-            let source = SourceSpec::Video { path: video };
-            if app.settings.safety_accepted || safety_accepted_for_this_run() {
-                app.start_target(&target, &source);
-            } else {
-                app.pending_start = Some((target, source));
-            }
-        }
+        app.start_from_command_line(options);
         app
     }
 
@@ -278,10 +264,39 @@ impl FormcoachApp {
         });
     }
 
-    fn start_target(&mut self, target: &Target, source: &SourceSpec) {
+    /// Asking for a file on the command line is asking to start now, but a
+    /// first start still shows the safety notice first: the video starts
+    /// once it is accepted.
+    fn start_from_command_line(&mut self, options: WindowOptions) {
+        if options.video.is_empty() {
+            return;
+        }
+        let target = match options.routine {
+            Some(id) => Target::Routine(id),
+            None => Target::Exercise(options.exercise.unwrap_or_default()),
+        };
+        let sources = options
+            .video
+            .into_iter()
+            .map(|path| SourceSpec::Video { path })
+            .collect();
+        if self.settings.safety_accepted || safety_accepted_for_this_run() {
+            self.start_target(&target, sources);
+        } else {
+            self.pending_start = Some((target, sources));
+        }
+    }
+
+    /// Starts from the command line's videos: an exercise takes the one
+    /// (the command line refuses more), a routine one per step or one for all.
+    fn start_target(&mut self, target: &Target, sources: Vec<SourceSpec>) {
         match target {
-            Target::Exercise(id) => self.start(id, source),
-            Target::Routine(id) => self.start_routine(id, source.clone()),
+            Target::Exercise(id) => {
+                if let Some(source) = sources.first() {
+                    self.start(id, source);
+                }
+            }
+            Target::Routine(id) => self.start_routine_each(id, sources),
         }
     }
 
@@ -436,8 +451,8 @@ impl FormcoachApp {
                 self.settings.safety_accepted = true;
                 self.save_settings();
                 self.screen = Screen::Picker;
-                if let Some((target, source)) = self.pending_start.take() {
-                    self.start_target(&target, &source);
+                if let Some((target, sources)) = self.pending_start.take() {
+                    self.start_target(&target, sources);
                 }
             }
             Command::Picker(c) => self.apply_picker(c),

@@ -19,8 +19,8 @@ use super::{Command, FormcoachApp, LiveEnd, Screen};
 /// A routine being played.
 pub(super) struct RoutineRun {
     player: RoutinePlayer,
-    /// Where every step's frames come from.
-    source: SourceSpec,
+    /// Where each step's frames come from: one per step, or one for all.
+    sources: Vec<SourceSpec>,
     /// Says the announcements (the live pipeline has its own player).
     speaker: Player,
     /// One row per step, filled in as steps end.
@@ -100,8 +100,15 @@ impl FormcoachApp {
         self.start_routine(id, source);
     }
 
-    /// Starts playing routine `id`: its first step is announced.
+    /// Starts playing routine `id`, every step from `source`.
     pub(super) fn start_routine(&mut self, id: &str, source: SourceSpec) {
+        self.start_routine_each(id, vec![source]);
+    }
+
+    /// Starts playing routine `id`: its first step is announced. `sources`
+    /// holds one source for every step, or one per step in order (recorded
+    /// clips of each exercise).
+    pub(super) fn start_routine_each(&mut self, id: &str, sources: Vec<SourceSpec>) {
         let Some(routine) = self.picker.routines.iter().find(|r| r.id == id).cloned() else {
             self.picker.notice = Some(format!(
                 "There is no routine called “{id}”. Pick one from the list."
@@ -118,6 +125,17 @@ impl FormcoachApp {
             }
         };
         let routine = player.routine();
+        if sources.is_empty() || (sources.len() > 1 && sources.len() != routine.steps.len()) {
+            self.picker.notice = Some(format!(
+                "“{}” has {} steps but {} videos were given: give one video for every step, \
+                 or one per step in order.",
+                routine.name,
+                routine.steps.len(),
+                sources.len()
+            ));
+            self.screen = Screen::Picker;
+            return;
+        }
         let run_id = self
             .store
             .as_ref()
@@ -140,7 +158,7 @@ impl FormcoachApp {
             .collect();
         let mut run = RoutineRun {
             player,
-            source,
+            sources,
             speaker: Player::start(&self.audio),
             rows,
             progress: StepProgress::default(),
@@ -323,7 +341,9 @@ impl FormcoachApp {
         let Some(exercise) = run.player.exercise(step).cloned() else {
             return;
         };
-        let source = run.source.clone();
+        let Some(source) = run.sources.get(step).or(run.sources.last()).cloned() else {
+            return;
+        };
         self.start_exercise(exercise, &source);
         if self.live.is_none() {
             // Could not start (the picker says why): the routine ends here.

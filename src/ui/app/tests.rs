@@ -11,7 +11,7 @@ fn a_first_start_with_a_video_shows_the_safety_notice_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join(crate::store::DB_FILE));
     let options = WindowOptions {
-        video: Some(dir.path().join("clip.mp4")),
+        video: vec![dir.path().join("clip.mp4")],
         exercise: Some("chin-tuck".to_owned()),
         routine: None,
         // A model that cannot be opened: the start fails at once, with
@@ -40,7 +40,7 @@ fn a_session_the_damaged_history_refused_is_kept_and_saved_on_request() {
     let path = dir.path().join(crate::store::DB_FILE);
     std::fs::write(&path, vec![0x5a_u8; 8192]).unwrap();
     let options = WindowOptions {
-        video: None,
+        video: Vec::new(),
         exercise: None,
         routine: None,
         model: None,
@@ -86,7 +86,7 @@ fn a_routine_is_announced_step_by_step_and_ends_in_one_summary() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join(crate::store::DB_FILE));
     let options = WindowOptions {
-        video: None,
+        video: Vec::new(),
         exercise: None,
         routine: Some("desk-neck".to_owned()),
         model: Some("no-such-model".to_owned()),
@@ -130,4 +130,30 @@ fn the_desk_reminder_offers_the_desk_reset_routine() {
     app.apply(Command::Reminder(ReminderCommand::Start));
     assert!(matches!(app.screen(), Screen::Picker));
     assert_eq!(app.picker.selected_routine.as_deref(), Some("desk-reset"));
+}
+
+/// Videos for a routine come one for all steps or one per step: a count
+/// that fits neither is named on the first screen, and nothing starts.
+#[test]
+fn a_routine_given_the_wrong_number_of_videos_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(crate::store::DB_FILE));
+    let options = WindowOptions {
+        video: Vec::new(),
+        exercise: None,
+        routine: None,
+        model: Some("no-such-model".to_owned()),
+    };
+    let mut app = FormcoachApp::with_history(&egui::Context::default(), options, store);
+    app.audio.muted = true;
+    let clips: Vec<SourceSpec> = (0..7)
+        .map(|i| SourceSpec::Video {
+            path: dir.path().join(format!("clip{i}.mp4")),
+        })
+        .collect();
+    app.start_routine_each("desk-neck", clips);
+    assert!(matches!(app.screen(), Screen::Picker), "{:?}", app.screen());
+    assert!(app.routine.is_none());
+    let notice = app.picker.notice.clone().unwrap_or_default();
+    assert!(notice.contains("7 videos"), "{notice}");
 }
