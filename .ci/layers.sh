@@ -6,8 +6,8 @@
 # The rules are not written here: they are the table in src/lib.rs's module
 # docs, one line per module, so the docs a newcomer reads and the check CI
 # runs cannot drift apart. Only library code is checked: tests may use
-# anything (tests/, files named tests.rs, and a file's `#[cfg(test)]` module,
-# which by habit closes the file: from that line to the end).
+# anything (tests/, files named tests.rs, and each item marked `#[cfg(test)]`:
+# a one-line item, or a block up to its closing brace at the line's start).
 #
 # Known blind spots, kept for the sake of a small script: a path that climbs
 # out of a module with `super::super::...` is not followed, and in a grouped
@@ -61,11 +61,25 @@ for path in src/*.rs src/*/; do
     [ -n "${layer[$mod]:-}" ] || fail "module $mod is missing from the layer table in $lib"
 done
 
+# A file without its top-level `#[cfg(test)]` items: the attribute, any
+# attributes after it, and the item (through the `}` that closes it at the
+# start of a line when the item opens a block). Code after a test module is
+# still library code and still checked.
+without_tests() {
+    awk '
+        block { if ($0 ~ /^}/) block = 0; next }
+        pending && /^[[:space:]]*#\[/ { next }
+        pending { pending = 0; if ($0 ~ /\{[[:space:]]*$/) block = 1; next }
+        /^#\[cfg\(test\)\]/ { pending = 1; next }
+        { print }
+    ' "$1"
+}
+
 # Modules a file names through `crate::`, one per line (comment lines skipped,
 # so a doc link does not count).
 crate_refs() {
     case "$1" in */tests.rs) return ;; esac
-    sed '/^#\[cfg(test)\]/,$d' "$1" | grep -vE '^[[:space:]]*//' | tr '\n' ' ' |
+    without_tests "$1" | grep -vE '^[[:space:]]*//' | tr '\n' ' ' |
         { grep -oE 'crate::(\{[^}]*|[a-z_][a-z0-9_]*)' || true; } |
         sed -E 's/^crate:://' |
         while read -r ref; do
