@@ -204,7 +204,7 @@ impl NextUpView {
                 ui.add_space(16.0);
                 self.countdown_ui(ui);
                 ui.add_space(12.0);
-                command = buttons_ui(ui, self.paused, true);
+                command = buttons_ui(ui, self.paused, true, self.index > 0);
                 ui.add_space(6.0);
                 ui.label(RichText::new(KEYS_HELP).weak());
             });
@@ -252,8 +252,14 @@ impl NextUpView {
     }
 }
 
-/// Start now (only while a step is announced), skip, repeat, pause, stop.
-fn buttons_ui(ui: &mut egui::Ui, paused: bool, announced: bool) -> Option<RoutineCommand> {
+/// Start now (only while a step is announced), skip, repeat (only when
+/// there is a step to repeat: not before the first), pause, stop.
+fn buttons_ui(
+    ui: &mut egui::Ui,
+    paused: bool,
+    announced: bool,
+    can_repeat: bool,
+) -> Option<RoutineCommand> {
     let mut command = None;
     ui.horizontal(|ui| {
         if announced {
@@ -272,7 +278,7 @@ fn buttons_ui(ui: &mut egui::Ui, paused: bool, announced: bool) -> Option<Routin
         } else {
             "Repeat this step (R)"
         };
-        if ui.button(RichText::new(repeat).size(18.0)).clicked() {
+        if can_repeat && ui.button(RichText::new(repeat).size(18.0)).clicked() {
             command = Some(RoutineCommand::Repeat);
         }
         if announced {
@@ -308,7 +314,7 @@ pub fn playing_bar_ui(
                     .strong(),
             );
             ui.add_space(16.0);
-            command = buttons_ui(ui, false, false);
+            command = buttons_ui(ui, false, false, true);
         });
     });
     command
