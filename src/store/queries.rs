@@ -330,6 +330,7 @@ impl Store {
                     cue: r.get(8)?,
                     rom_left: r.get(9)?,
                     rom_right: r.get(10)?,
+                    spine: None,
                 })
             })
             .map_err(|e| self.err(e))?;

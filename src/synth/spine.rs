@@ -186,10 +186,10 @@ impl SpineObserver {
     pub fn observe(&mut self, person: Option<&Person>, angles: BackAngles) -> Option<Spine> {
         let keep = (1.0 - DRIFT_RHO * DRIFT_RHO).sqrt();
         let mut noise = [0.0; 2];
-        for i in 0..2 {
-            self.drift[i] =
-                DRIFT_RHO * self.drift[i] + self.drift_deg[i] * keep * self.rng.normal();
-            noise[i] = self.drift[i] + self.jitter_deg[i] * self.rng.normal();
+        let sds = self.drift_deg.iter().zip(&self.jitter_deg);
+        for ((drift, n), (drift_sd, jitter_sd)) in self.drift.iter_mut().zip(&mut noise).zip(sds) {
+            *drift = DRIFT_RHO * *drift + drift_sd * keep * self.rng.normal();
+            *n = *drift + jitter_sd * self.rng.normal();
         }
         let q = self.rng.range(self.quality.0, self.quality.1);
         let person = person?;
