@@ -419,7 +419,65 @@ fn history() {
     harness.get_by_label("3 days this week, 3 this month.");
     harness.get_by_label(formcoach::ui::frequency::FREQUENCY_NOTE);
     assert!(harness.query_by_label_contains("streak").is_none());
+    assert!(harness.query_by_label_contains("Mid-back").is_none());
     snap(&mut harness, "history");
+}
+
+/// Three cat-cow sessions read side-on with the back's curve, the mid-back
+/// moving further each time: the history adds its trend beside the others.
+#[test]
+fn history_with_the_back_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    for (k, day) in [(0.0_f32, 0.0), (5.0, 1.0), (9.0, 3.0)] {
+        let mut rec = Recorder::start(
+            &path,
+            &NewSession {
+                exercise_id: "cat-cow".to_owned(),
+                exercise_name: "Cat-cow".to_owned(),
+                source: "test".to_owned(),
+                model: "blazepose-full".to_owned(),
+                rom_unit: "torso".to_owned(),
+                started_unix_s: 1_760_000_000.0 + day * 86_400.0,
+            },
+        )
+        .unwrap();
+        for mut s in samples() {
+            // Rounds in the first half of each 3 s rep, arches in the second.
+            let phase = (s.t_s / 3.0).fract() as f32;
+            let curve = (std::f32::consts::TAU * phase).sin();
+            let amplitude = if curve > 0.0 { 25.0 + k } else { 18.0 + k };
+            s.spine = s.observable.then_some(formcoach::session::SpineSample {
+                thoracic_deg: 18.0 + amplitude * curve,
+                lumbar_deg: 5.0,
+                confidence: 0.8,
+            });
+            rec.push(s).unwrap();
+        }
+        rec.finish().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let sessions = store.sessions().unwrap();
+    let typical: Vec<(f32, f32)> = sessions
+        .iter()
+        .rev()
+        .map(|s| s.spine.as_ref().unwrap().typical().unwrap())
+        .collect();
+    assert!(
+        typical[0].0 < typical[2].0 && typical[0].1 > typical[2].1,
+        "{typical:?}"
+    );
+    let sunday = formcoach::calendar::day_from_civil(2025, 10, 12);
+    let view = HistoryView::new(sessions).as_of(sunday, 0);
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut HistoryView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label("Mid-back per session, degrees (rounded +, arched −)");
+    snap(&mut harness, "history_spine");
 }
 
 /// Sessions where the start position was never reached have no trend to

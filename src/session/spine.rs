@@ -195,6 +195,26 @@ impl SpineRanges {
         })
     }
 
+    /// The session in two figures for the history's trend: the mean over
+    /// its reps of the most rounded and of the most extended mid-back
+    /// reading, or the whole session's when no rep was counted or read.
+    #[must_use]
+    pub fn typical(&self) -> Option<(f32, f32)> {
+        let read: Vec<(f32, f32)> = self
+            .reps
+            .iter()
+            .filter_map(|r| Some((r.thoracic_max_deg?, r.thoracic_min_deg?)))
+            .collect();
+        if read.is_empty() {
+            return Some((self.whole.thoracic_max_deg?, self.whole.thoracic_min_deg?));
+        }
+        let n = read.len() as f32;
+        let (hi, lo) = read
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (hi, lo)| (a + hi, b + lo));
+        Some((hi / n, lo / n))
+    }
+
     /// The lines `formcoach analyze` prints and the window shows: one per
     /// rep, and first a word when the curve was hidden most of the time.
     #[must_use]
@@ -366,6 +386,11 @@ mod tests {
         assert_eq!(r.whole.thoracic_max_deg, r.reps[0].thoracic_max_deg);
         assert!(r.seen_share > 0.99);
         assert_eq!(r.lines().len(), 3, "no word about a hidden back");
+        let (hi, lo) = r.typical().unwrap();
+        assert!(
+            (hi - 48.0).abs() < 2.0 && (lo - -7.0).abs() < 2.0,
+            "{hi} {lo}"
+        );
     }
 
     #[test]
@@ -406,6 +431,13 @@ mod tests {
         let r = SpineRanges::from_samples(&s).unwrap();
         assert!(r.reps.is_empty());
         assert!(r.seen_share > 0.99);
+        assert_eq!(
+            r.typical(),
+            Some((
+                r.whole.thoracic_max_deg.unwrap(),
+                r.whole.thoracic_min_deg.unwrap()
+            ))
+        );
         assert_eq!(
             r.lines(),
             ["No rep was counted; over the whole session: mid-back from rounded 48° to arched 7°."]
