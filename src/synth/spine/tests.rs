@@ -69,7 +69,8 @@ fn cat_cow_rounds_and_extends_the_mid_back_in_phase_with_the_motion() {
 }
 
 /// Seen from the front the back's curve is not in the silhouette: the
-/// tracer reports nothing there, and less trust half-way round.
+/// tracer reports nothing there, less trust half-way round, and little for
+/// a person lying on their side facing the camera.
 #[test]
 fn a_front_view_hides_the_curve_and_an_oblique_one_trusts_it_less() {
     let side = spec("cat-cow", "clean-a", Model::Blaze33);
@@ -96,6 +97,17 @@ fn a_front_view_hides_the_curve_and_an_oblique_one_trusts_it_less() {
     assert!(
         oblique_conf < side_conf - 0.1,
         "45 degrees {oblique_conf:.2} against side {side_conf:.2}"
+    );
+    // Lying on one side, filmed from the front: the back faces away and is
+    // read only where the opening turns the trunk, and little trusted.
+    let track = generate_track(&spec("side-lying-open-book", "clean-a", Model::Blaze33));
+    let seen = spines(&track.frames);
+    let mean = seen.iter().map(|s| s.3).sum::<f64>() / seen.len().max(1) as f64;
+    assert!(
+        seen.len() * 3 < track.frames.len() && mean < 0.45,
+        "side-lying: spine on {} of {} frames, confidence {mean:.2}",
+        seen.len(),
+        track.frames.len()
     );
 }
 
