@@ -21,7 +21,7 @@ use formcoach::live::{Stats, Status, THUMBNAIL_SIDE, Update};
 use formcoach::motion::Smoother;
 use formcoach::pose::PoseFrame;
 use formcoach::pose::draw::thumbnail_jpeg;
-use formcoach::session::{Report, Session, read_track, sample_of};
+use formcoach::session::{Report, Session, Stepper, read_track, sample_of};
 use formcoach::source::camera::CameraInfo;
 use formcoach::store::{NewSession, Recorder, Sample, Store, Thumbnail};
 use formcoach::ui::history::HistoryView;
@@ -253,6 +253,7 @@ fn samples() -> Vec<Sample> {
                 cue,
                 rom_left: rep_end.then_some(30.0 + (i % 7) as f32),
                 rom_right: (i % 30 == 14).then_some(24.0 + (i % 5) as f32),
+                spine: None,
             }
         })
         .collect()
@@ -285,6 +286,56 @@ fn coached_session(ex: &Exercise, frames: &[PoseFrame]) -> (Vec<Sample>, Vec<Thu
         samples.push(sample);
     }
     (samples, thumbs, session.finish())
+}
+
+/// A cat-cow session seen side-on by (simulated) BlazePose with its mask:
+/// the summary gives how far the mid-back rounded and extended in each rep,
+/// the figures `formcoach analyze` writes.
+#[test]
+fn summary_with_the_back_per_rep() {
+    let ex = exercise("cat-cow");
+    let spec = formcoach::synth::specs(
+        formcoach::synth::DEFAULT_SEED,
+        formcoach::synth::Model::Blaze33,
+    )
+    .into_iter()
+    .find(|s| s.exercise.id == "cat-cow" && s.case == "clean-a")
+    .unwrap();
+    let frames = formcoach::synth::generate_track(&spec).frames;
+    let mut stepper = Stepper::new(&ex);
+    let samples: Vec<Sample> = frames.into_iter().map(|f| stepper.step(f).sample).collect();
+    let report = stepper.finish();
+    let view = SummaryView::new(
+        ex.name.clone(),
+        ex.sided(),
+        ex.rom_unit().to_owned(),
+        samples,
+    );
+    let spine = view.spine.clone().unwrap();
+    assert_eq!(Some(&spine), report.spine.as_ref());
+    assert_eq!(spine.reps.len(), report.reps.total as usize);
+    assert!(spine.reps.len() >= 2);
+    for r in &spine.reps {
+        // The synthetic cat reads about 50 degrees rounded, the cow 6 arched.
+        let (hi, lo) = (r.thoracic_max_deg.unwrap(), r.thoracic_min_deg.unwrap());
+        assert!(hi > 40.0 && lo < 5.0, "rep {}: {lo}..{hi}", r.rep);
+    }
+    let lines = spine.lines();
+    let mut harness = Harness::builder()
+        .with_size([SIZE[0], 960.0])
+        .wgpu()
+        .build_ui_state(
+            |ui, v: &mut SummaryView| {
+                let _ = v.ui(ui);
+            },
+            view,
+        );
+    harness.run();
+    harness.get_by_label_contains("Your mid-back, rep by rep");
+    for line in &lines {
+        harness.get_by_label(line);
+    }
+    snap(&mut harness, "summary_spine");
 }
 
 #[test]
@@ -323,6 +374,8 @@ fn summary() {
         harness.get_by_label_contains(line);
     }
     harness.get_by_label_contains("exports leave them out");
+    // MoveNet reads no silhouette: no word about the back.
+    assert!(harness.query_by_label_contains("Your mid-back").is_none());
     snap(&mut harness, "summary");
 }
 
@@ -366,7 +419,65 @@ fn history() {
     harness.get_by_label("3 days this week, 3 this month.");
     harness.get_by_label(formcoach::ui::frequency::FREQUENCY_NOTE);
     assert!(harness.query_by_label_contains("streak").is_none());
+    assert!(harness.query_by_label_contains("Mid-back").is_none());
     snap(&mut harness, "history");
+}
+
+/// Three cat-cow sessions read side-on with the back's curve, the mid-back
+/// moving further each time: the history adds its trend beside the others.
+#[test]
+fn history_with_the_back_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    for (k, day) in [(0.0_f32, 0.0), (5.0, 1.0), (9.0, 3.0)] {
+        let mut rec = Recorder::start(
+            &path,
+            &NewSession {
+                exercise_id: "cat-cow".to_owned(),
+                exercise_name: "Cat-cow".to_owned(),
+                source: "test".to_owned(),
+                model: "blazepose-full".to_owned(),
+                rom_unit: "torso".to_owned(),
+                started_unix_s: 1_760_000_000.0 + day * 86_400.0,
+            },
+        )
+        .unwrap();
+        for mut s in samples() {
+            // Rounds in the first half of each 3 s rep, arches in the second.
+            let phase = (s.t_s / 3.0).fract() as f32;
+            let curve = (std::f32::consts::TAU * phase).sin();
+            let amplitude = if curve > 0.0 { 25.0 + k } else { 18.0 + k };
+            s.spine = s.observable.then_some(formcoach::session::SpineSample {
+                thoracic_deg: 18.0 + amplitude * curve,
+                lumbar_deg: 5.0,
+                confidence: 0.8,
+            });
+            rec.push(s).unwrap();
+        }
+        rec.finish().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let sessions = store.sessions().unwrap();
+    let typical: Vec<(f32, f32)> = sessions
+        .iter()
+        .rev()
+        .map(|s| s.spine.as_ref().unwrap().typical().unwrap())
+        .collect();
+    assert!(
+        typical[0].0 < typical[2].0 && typical[0].1 > typical[2].1,
+        "{typical:?}"
+    );
+    let sunday = formcoach::calendar::day_from_civil(2025, 10, 12);
+    let view = HistoryView::new(sessions).as_of(sunday, 0);
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut HistoryView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label("Mid-back per session, degrees (rounded +, arched −)");
+    snap(&mut harness, "history_spine");
 }
 
 /// Sessions where the start position was never reached have no trend to

@@ -5,12 +5,14 @@
 //! the window, the audio render and the labelled-clip checks.
 
 pub mod report;
+pub mod spine;
 pub mod stepper;
 pub mod summary;
 pub mod timeline;
 pub mod track;
 
 pub use report::{Asymmetry, RepSummary, Report, RomRecord, RuleWarnings};
+pub use spine::{RepSpine, SpineRanges, SpineSample};
 pub use stepper::{Step, Stepper};
 pub use summary::{Highlights, Sample, SessionTotals, SideStats, WarningSpan, sample_of};
 pub use timeline::{HoldRecord, Timeline, WarningRecord};
@@ -76,8 +78,19 @@ impl Session {
     /// Records one frame's feedback; returns the frame's timeline sample
     /// (what the window's history keeps for it).
     pub fn record(&mut self, feedback: &Feedback) -> &Sample {
+        self.record_with_spine(feedback, None)
+    }
+
+    /// Records one frame's feedback with the back's curve read on the same
+    /// (smoothed) frame, which the timeline keeps for the per-rep ranges.
+    pub fn record_with_spine(
+        &mut self,
+        feedback: &Feedback,
+        spine: Option<&crate::pose::spine::SpineMeasure>,
+    ) -> &Sample {
         self.frames += 1;
-        let sample = sample_of(feedback.t_s, feedback, &mut self.holds);
+        let mut sample = sample_of(feedback.t_s, feedback, &mut self.holds);
+        sample.spine = spine.and_then(SpineSample::of);
         self.first_t.get_or_insert(feedback.t_s);
         self.last_t = feedback.t_s;
         let dt = feedback.dt_s;
@@ -236,6 +249,7 @@ impl Session {
         }
         let highlights =
             SessionTotals::from_samples(&self.samples).highlights(self.exercise.sided(), None);
+        let spine = SpineRanges::from_samples(&self.samples);
         let report = Report {
             exercise: self.exercise.id.clone(),
             name: self.exercise.name.clone(),
@@ -256,6 +270,7 @@ impl Session {
             timeline: self.timeline.events,
             notes: self.notes,
             highlights,
+            spine,
         };
         (report, self.samples)
     }

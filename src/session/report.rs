@@ -1,6 +1,7 @@
 //! The session report: what the person did, how well, and where form slipped.
 //! Serialised as JSON for storage and for the evaluation of the coach.
 
+use super::spine::SpineRanges;
 use super::summary::Highlights;
 use super::timeline::{HoldRecord, WarningRecord};
 use crate::coach::{Event, RepCounts, Side};
@@ -112,6 +113,10 @@ pub struct Report {
     /// summary shows for the same frames.
     #[serde(default)]
     pub highlights: Highlights,
+    /// The back's curve per rep, when the frames carried one (side views
+    /// with BlazePose's mask); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine: Option<SpineRanges>,
 }
 
 fn side_word(side: Option<Side>) -> &'static str {
@@ -201,6 +206,15 @@ impl Report {
                 "Left vs right: reps {:+}, hold {:+.1} s{rom}",
                 a.reps_diff, a.held_diff_s
             );
+        }
+        if let Some(spine) = &self.spine {
+            let _ = writeln!(
+                s,
+                "Back's curve per rep (positive rounded, negative arched):"
+            );
+            for line in spine.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
         }
         for (title, lines) in self.highlights.sections() {
             if !lines.is_empty() {

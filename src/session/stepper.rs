@@ -81,7 +81,12 @@ impl Stepper {
         frame.t = frame.t.map(|t| self.clock.at(t));
         let pose = self.smoother.smooth(&frame);
         let feedback = self.coach.step(&pose);
-        let sample = self.session.record(&feedback).clone();
+        let spine = pose
+            .people
+            .first()
+            .and_then(|p| p.spine.as_ref())
+            .map(|s| &s.measure);
+        let sample = self.session.record_with_spine(&feedback, spine).clone();
         Step {
             pose,
             feedback,

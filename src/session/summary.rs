@@ -40,6 +40,9 @@ pub struct Sample {
     pub rom_left: Option<f32>,
     /// The same on the right.
     pub rom_right: Option<f32>,
+    /// The back's curve read on this frame (side views with a mask).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine: Option<super::spine::SpineSample>,
 }
 
 /// Turns one frame's feedback into a timeline sample (what the history
@@ -76,6 +79,7 @@ pub fn sample_of(t_s: f64, fb: &Feedback, holds: &mut [u32; 2]) -> Sample {
             .map(|c| c.message.clone()),
         rom_left: rom[0],
         rom_right: rom[1],
+        spine: None,
     }
 }
 

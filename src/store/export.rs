@@ -106,6 +106,7 @@ pub fn export_unsaved(
                 meta: (*meta).clone(),
                 status: SessionStatus::Finished,
                 summary: SessionTotals::from_samples(samples),
+                spine: crate::session::SpineRanges::from_samples(samples),
             },
             samples: samples.to_vec(),
         })

@@ -19,6 +19,7 @@ mod queries;
 mod recorder;
 mod routine_runs;
 mod schema;
+mod spine;
 
 pub use routine_runs::RoutineLink;
 
@@ -296,6 +297,9 @@ pub struct SessionRecord {
     pub status: SessionStatus,
     /// Computed from the timeline.
     pub summary: SessionTotals,
+    /// The back's curve per rep, from the timeline, when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine: Option<crate::session::SpineRanges>,
 }
 
 /// The history database, opened from the UI thread for lists and settings.

@@ -231,6 +231,7 @@ impl Store {
                     meta,
                     status,
                     summary: SessionTotals::from_samples(&samples),
+                    spine: crate::session::SpineRanges::from_samples(&samples),
                 })
             })
             .collect()
@@ -312,7 +313,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT t_s, observable, placement_ok, good_form, reps_left, reps_right,
-                        holds_left, holds_right, cue, rom_left, rom_right
+                        holds_left, holds_right, cue, rom_left, rom_right,
+                        thoracic_deg, lumbar_deg, spine_confidence
                  FROM samples WHERE session_id = ?1 ORDER BY t_s",
             )
             .map_err(|e| self.err(e))?;
@@ -330,6 +332,7 @@ impl Store {
                     cue: r.get(8)?,
                     rom_left: r.get(9)?,
                     rom_right: r.get(10)?,
+                    spine: super::spine::from_columns(r.get(11)?, r.get(12)?, r.get(13)?),
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -172,11 +172,13 @@ impl Recorder {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO samples (session_id, t_s, observable, placement_ok, good_form,
-                        reps_left, reps_right, holds_left, holds_right, cue, rom_left, rom_right)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        reps_left, reps_right, holds_left, holds_right, cue, rom_left, rom_right,
+                        thoracic_deg, lumbar_deg, spine_confidence)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )
                 .map_err(classify)?;
             for s in &self.pending {
+                let [thoracic, lumbar, confidence] = super::spine::columns(s.spine);
                 stmt.execute(params![
                     self.session_id,
                     s.t_s,
@@ -189,7 +191,10 @@ impl Recorder {
                     s.holds_right,
                     s.cue,
                     s.rom_left,
-                    s.rom_right
+                    s.rom_right,
+                    thoracic,
+                    lumbar,
+                    confidence
                 ])
                 .map_err(classify)?;
             }

@@ -57,6 +57,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN routine_run_id INTEGER
         REFERENCES routine_runs(id) ON DELETE SET NULL;
     ALTER TABLE sessions ADD COLUMN routine_step INTEGER;",
+    // 5: the back's curve on each sample (see `spine.rs`).
+    super::spine::SPINE_COLUMNS,
 ];
 
 /// Makes the history file (and SQLite's side files, which copy its mode)

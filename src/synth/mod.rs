@@ -18,6 +18,7 @@ pub mod faults;
 pub mod motions;
 pub mod noise;
 mod script;
+pub mod spine;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +34,7 @@ use faults::{FaultSpec, Mods, RAMP_S};
 use motions::Exercise;
 use noise::{Noise, Observer, Rng};
 use script::{Script, Seg, round3, script};
+use spine::{BackAngles, SpineObserver};
 
 pub use noise::Model;
 
@@ -233,8 +235,14 @@ const LEG_JOINTS: [[Joint; 4]; 2] = [
     ],
 ];
 
-/// The 3D landmarks at time `t`.
-fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t: f64) -> Skeleton {
+/// The 3D landmarks at time `t`, and the back's angles the tracer would see.
+fn skeleton_at(
+    spec: &TrackSpec,
+    body: &Body,
+    sc: &Script,
+    natural: &Natural,
+    t: f64,
+) -> (Skeleton, BackAngles) {
     let ex = &spec.exercise;
     let seg = sc
         .segs
@@ -251,10 +259,12 @@ fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t:
             range: 1.0,
         });
     let mut mods = Mods::default();
+    let mut in_force = Vec::new();
     for p in &sc.placed {
         let level = p.level(t);
         if level > 0.0 {
             mods.push(p.spec.effect, p.spec.amount * level, p.spec.dir);
+            in_force.push((p.spec.effect, p.spec.amount * level, p.spec.rule.as_str()));
         }
     }
     let keys = ex.keys(body, seg.side, &mods);
@@ -274,6 +284,7 @@ fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t:
     let mut posture = key(seg.from).lerp(&key(seg.to), ease(u));
     natural.apply(&mut posture, t, ex.motion.standing);
     faults::apply_spine(&mut posture, &mods, body.torso_m, seg.side);
+    let back = BackAngles::of(&posture, &spine::lumbar_faults(in_force.into_iter()));
     let planted = ex.motion.planted_legs.then(|| landmarks(body, &posture).0);
     faults::apply_pelvis(&mut posture, &mods, body.torso_m, body.hip_half_m, seg.side);
     let (mut sk, _) = landmarks(body, &posture);
@@ -293,7 +304,22 @@ fn skeleton_at(spec: &TrackSpec, body: &Body, sc: &Script, natural: &Natural, t:
             sk.points[j as usize] = sk.points[j as usize] + (both + lift) * w;
         }
     }
-    sk
+    (sk, back)
+}
+
+/// `frame` with the back's curve `tracer` reads for `back` on its person.
+fn with_spine(
+    mut frame: PoseFrame,
+    tracer: Option<&mut SpineObserver>,
+    back: BackAngles,
+) -> PoseFrame {
+    if let Some(tracer) = tracer {
+        let spine = tracer.observe(frame.people.first(), back);
+        if let Some(person) = frame.people.first_mut() {
+            person.spine = spine;
+        }
+    }
+    frame
 }
 
 /// A generated track: its frames and labels.
@@ -323,24 +349,38 @@ pub fn generate_track(spec: &TrackSpec) -> Track {
     let natural = Natural::new(&mut rng.fork("natural"));
     let dt = 1.0 / spec.fps;
     let n = (sc.duration_s / dt).floor() as usize;
-    let skeletons: Vec<Skeleton> = (0..n)
+    let (skeletons, backs): (Vec<Skeleton>, Vec<BackAngles>) = (0..n)
         .map(|i| skeleton_at(spec, &body, &sc, &natural, i as f64 * dt))
-        .collect();
+        .unzip();
     let all: Vec<Vec3> = skeletons.iter().flat_map(|s| s.points).collect();
     let camera = Camera::fit(&spec.view, &all, 640, 480);
     let mut observer = Observer::new(rng.fork("noise"), spec.noise, spec.model);
+    // The back's curve comes from BlazePose's mask: MoveNet has none. Its
+    // own random stream leaves the landmarks' noise exactly as it was.
+    let mut tracer =
+        (spec.model == Model::Blaze33).then(|| SpineObserver::new(rng.fork("spine"), spec.noise));
     let frames = skeletons
         .iter()
+        .zip(&backs)
         .enumerate()
-        .map(|(i, sk)| observer.observe(&camera, sk, body.torso_m, i as f64 * dt, spec.fps))
+        .map(|(i, (sk, back))| {
+            let frame = observer.observe(&camera, sk, body.torso_m, i as f64 * dt, spec.fps);
+            with_spine(frame, tracer.as_mut(), *back)
+        })
         .collect();
     let mut sc = sc;
     if !sc.labels.is_empty() {
         let mut exact = Observer::new(rng.fork("exact"), Noise::none(), spec.model);
+        let mut exact_tracer = (spec.model == Model::Blaze33)
+            .then(|| SpineObserver::new(rng.fork("exact-spine"), Noise::none()));
         let clean: Vec<PoseFrame> = skeletons
             .iter()
+            .zip(&backs)
             .enumerate()
-            .map(|(i, sk)| exact.observe(&camera, sk, body.torso_m, i as f64 * dt, spec.fps))
+            .map(|(i, (sk, back))| {
+                let frame = exact.observe(&camera, sk, body.torso_m, i as f64 * dt, spec.fps);
+                with_spine(frame, exact_tracer.as_mut(), *back)
+            })
             .collect();
         align_label_starts(&mut sc.labels, &spec.exercise.coach, &clean, dt);
     }

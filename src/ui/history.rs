@@ -174,8 +174,19 @@ impl HistoryView {
                 .collect()
         };
         let (rom_l, rom_r) = (rom(|s| s.summary.left.rom), rom(|s| s.summary.right.rom));
+        let (rounded, extended): (Vec<[f64; 2]>, Vec<[f64; 2]>) = mine
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let (hi, lo) = s.spine.as_ref()?.typical()?;
+                let x = i as f64 + 1.0;
+                Some(([x, f64::from(hi)], [x, f64::from(lo)]))
+            })
+            .unzip();
+        // A third chart only where a session read the back's curve.
+        let columns = if rounded.is_empty() { 2 } else { 3 };
         // Empty axes look like a broken chart: say why there is nothing.
-        ui.columns(2, |cols| {
+        ui.columns(columns, |cols| {
             cols[0].label("Good form, % of the time you were seen in position");
             if ratio.is_empty() {
                 cols[0].label(RichText::new(NO_JUDGED_SESSION).weak());
@@ -201,6 +212,9 @@ impl HistoryView {
                         line_with_dots(p, "right", rom_r, palette::RIGHT);
                         line_with_dots(p, "left", rom_l, palette::LEFT);
                     });
+            }
+            if let Some(col) = cols.get_mut(2) {
+                spine_trend_ui(col, rounded, extended);
             }
         });
     }
@@ -278,4 +292,34 @@ impl HistoryView {
         });
         command
     }
+}
+
+/// The mid-back's range per session: the mean over each session's reps of
+/// the most rounded and the most extended reading (rounded positive).
+fn spine_trend_ui(ui: &mut egui::Ui, rounded: Vec<[f64; 2]>, extended: Vec<[f64; 2]>) {
+    ui.label("Mid-back per session, degrees (rounded +, arched −)");
+    // Room right of the newest session for the legend, so it covers no reading.
+    let last = rounded.last().map_or(1.0, |p| p[0]);
+    still_plot("trend_spine", TREND_HEIGHT)
+        .include_x(1.0)
+        .include_x(last + 1.0)
+        .x_axis_formatter(move |mark, _| {
+            let v = mark.value;
+            if v.fract() == 0.0 && (1.0..=last).contains(&v) {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .legend(
+            egui_plot::Legend::default()
+                .position(egui_plot::Corner::RightTop)
+                .follow_insertion_order(true),
+        )
+        .include_y(0.0)
+        .x_axis_label("session")
+        .show(ui, |p| {
+            line_with_dots(p, "most rounded", rounded, palette::LEFT);
+            line_with_dots(p, "most extended", extended, palette::RIGHT);
+        });
 }

@@ -5,6 +5,7 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Line};
 
+use crate::session::SpineRanges;
 use crate::store::{Sample, SessionTotals, Thumbnail};
 
 use super::{format_duration, line_with_dots, palette, still_plot};
@@ -63,6 +64,8 @@ pub struct SummaryView {
     pub summary: SessionTotals,
     /// The timeline, for the charts.
     pub samples: Vec<Sample>,
+    /// The back's curve per rep, when the frames carried one.
+    pub spine: Option<SpineRanges>,
     /// Things to say about the record (not saved, recovered after a crash).
     pub notes: Vec<String>,
     /// Pictures of the moments warnings came up.
@@ -83,6 +86,7 @@ impl SummaryView {
     pub fn new(title: String, sided: bool, rom_unit: String, samples: Vec<Sample>) -> SummaryView {
         SummaryView {
             summary: SessionTotals::from_samples(&samples),
+            spine: SpineRanges::from_samples(&samples),
             title,
             sided,
             rom_unit,
@@ -160,6 +164,7 @@ impl SummaryView {
                     self.balance_plot_ui(&mut cols[1]);
                 });
                 ui.add_space(8.0);
+                self.spine_ui(ui);
                 self.warnings_ui(ui);
                 self.pictures_ui(ui);
                 if let Some(speed) = &self.speed {
@@ -327,6 +332,67 @@ impl SummaryView {
                     ],
                 ));
             });
+    }
+
+    /// How far the mid-back rounded and extended in each rep: a line per
+    /// rep and a chart of both extremes. Nothing when no curve was read.
+    fn spine_ui(&self, ui: &mut egui::Ui) {
+        let Some(spine) = &self.spine else {
+            return;
+        };
+        ui.label(RichText::new("Your mid-back, rep by rep").strong());
+        ui.label(
+            RichText::new(
+                "The curve of your upper back as the camera saw it from the side: \
+                 rounded is positive, arched (extended) negative.",
+            )
+            .small()
+            .weak(),
+        );
+        for line in spine.lines() {
+            ui.label(RichText::new(line).size(16.0));
+        }
+        let series = |pick: fn(&crate::session::RepSpine) -> Option<f32>| -> Vec<[f64; 2]> {
+            spine
+                .reps
+                .iter()
+                .filter_map(|r| pick(r).map(|v| [f64::from(r.rep), f64::from(v)]))
+                .collect()
+        };
+        let rounded = series(|r| r.thoracic_max_deg);
+        let extended = series(|r| r.thoracic_min_deg);
+        if rounded.len() < 2 {
+            // One point is a line's worth of nothing: the sentence says it.
+            ui.add_space(8.0);
+            return;
+        }
+        // Room right of the last rep for the legend, so it covers no reading.
+        let last = rounded.last().map_or(1.0, |p| p[0]);
+        still_plot("spine_plot", PLOT_HEIGHT)
+            .legend(
+                egui_plot::Legend::default()
+                    .position(egui_plot::Corner::RightTop)
+                    .follow_insertion_order(true),
+            )
+            .x_axis_label(if spine.holds { "hold" } else { "rep" })
+            .y_axis_label("degrees")
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 5.0, 10.0]))
+            .x_axis_formatter(move |mark, _| {
+                let v = mark.value.round();
+                if (1.0..=last).contains(&v) {
+                    format!("{v:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .include_x(0.5)
+            .include_x(last + 1.5)
+            .include_y(0.0)
+            .show(ui, |p| {
+                line_with_dots(p, "most rounded", rounded, palette::LEFT);
+                line_with_dots(p, "most extended", extended, palette::RIGHT);
+            });
+        ui.add_space(8.0);
     }
 
     fn warnings_ui(&self, ui: &mut egui::Ui) {
