@@ -1,6 +1,6 @@
 //! Snapshot tests of the routine screens, rendered headless with wgpu: the
 //! "next up" screen before the first step, the rest before a side change,
-//! and the routine's summary. The screens' state comes from the real
+//! the rest between two sets of a step, and the routine's summary. The screens' state comes from the real
 //! routine player and built-in routines. Update the pictures with
 //! `UPDATE_SNAPSHOTS=1 cargo test --test routine_snapshots` and look at
 //! them before committing.
@@ -331,4 +331,43 @@ fn history_shows_which_sessions_belong_to_a_routine_run() {
         "the session of its own was marked"
     );
     snap(&mut harness, "history_routine");
+}
+
+/// The rest between two sets of one step (the desk reset's two rounds):
+/// the strip over the live screen counts it down and offers to go now.
+#[test]
+fn the_rest_between_sets() {
+    let exercises = exercises();
+    let routine = routine("desk-reset");
+    let mut player = RoutinePlayer::new(routine.clone(), &exercises).unwrap();
+    player.begin(0.0);
+    player.start_now();
+    player.tick(0.0);
+    assert_eq!(
+        player.sets_completed(1),
+        vec![Action::RestBetweenSets {
+            step: 0,
+            next_set: 2
+        }]
+    );
+    player.tick(2.0);
+    let rest = player.set_rest().unwrap();
+    let name = routine.name.clone();
+    let total = routine.steps.len();
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        move |ui, command: &mut Option<RoutineCommand>| {
+            if let Some(c) =
+                formcoach::ui::routine_view::playing_bar_ui(ui, &name, 0, total, Some(rest))
+            {
+                *command = Some(c);
+            }
+        },
+        None,
+    );
+    harness.run();
+    harness.get_by_label("Rest · set 2 of 2 in 3 s");
+    snap(&mut harness, "routine_set_rest");
+    harness.get_by_label("Go now (Enter)").click();
+    harness.run();
+    assert_eq!(*harness.state(), Some(RoutineCommand::StartNow));
 }

@@ -20,7 +20,7 @@ mod report;
 
 pub use library::Routines;
 pub use model::{Routine, RoutineStep, StepSide, minutes_text};
-pub use player::{Action, Phase, RoutinePlayer, StepEnd};
+pub use player::{Action, Phase, RoutinePlayer, SetRest, StepEnd};
 pub use progress::StepProgress;
 pub use report::{RoutineReport, StepReport};
 

@@ -33,6 +33,21 @@ pub enum Phase {
     Finished,
 }
 
+/// A rest between two sets of the playing step. The caller pauses live
+/// coaching through it, so moving about while resting is neither counted
+/// nor corrected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SetRest {
+    /// The set that comes after the rest (1-based).
+    pub next_set: u32,
+    /// The step's sets.
+    pub sets: u32,
+    /// Seconds left of the rest.
+    pub remaining_s: f64,
+    /// The whole rest, seconds.
+    pub rest_s: f64,
+}
+
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepEnd {
@@ -61,6 +76,15 @@ pub enum Action {
     End(usize),
     /// Show the routine's summary.
     Finish,
+    /// A set of step `step` is done: pause its coaching and show the rest.
+    RestBetweenSets {
+        /// Index of the step.
+        step: usize,
+        /// The set that comes after the rest (1-based).
+        next_set: u32,
+    },
+    /// The rest between sets is over: coach step `step` again.
+    Resume(usize),
 }
 
 /// A routine being played.
@@ -73,6 +97,10 @@ pub struct RoutinePlayer {
     paused: bool,
     last_tick_s: Option<f64>,
     ends: Vec<Option<StepEnd>>,
+    /// Sets of the playing step already seen done.
+    sets_seen: u32,
+    /// The rest between sets under way, while a step plays.
+    set_rest: Option<SetRest>,
 }
 
 impl RoutinePlayer {
@@ -107,6 +135,8 @@ impl RoutinePlayer {
             paused: false,
             last_tick_s: None,
             ends,
+            sets_seen: 0,
+            set_rest: None,
         })
     }
 
@@ -126,6 +156,18 @@ impl RoutinePlayer {
     #[must_use]
     pub fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Sets of the playing step seen done so far.
+    #[must_use]
+    pub fn sets_seen(&self) -> u32 {
+        self.sets_seen
+    }
+
+    /// The rest between sets under way, if any.
+    #[must_use]
+    pub fn set_rest(&self) -> Option<SetRest> {
+        self.set_rest
     }
 
     /// Whether the person paused it.
@@ -159,14 +201,61 @@ impl RoutinePlayer {
                 }
                 Vec::new()
             }
+            Phase::Playing { step } if !self.paused => {
+                let step = *step;
+                let Some(rest) = &mut self.set_rest else {
+                    return Vec::new();
+                };
+                rest.remaining_s -= dt;
+                if rest.remaining_s <= 0.0 {
+                    self.set_rest = None;
+                    return vec![Action::Resume(step)];
+                }
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }
 
-    /// Starts the announced step now, without waiting for the countdown.
+    /// The playing step has `done` whole sets: when that just finished a
+    /// set before the last, and the step rests between sets, the rest
+    /// begins (coaching pauses until [`Action::Resume`]).
+    pub fn sets_completed(&mut self, done: u32) -> Vec<Action> {
+        let Phase::Playing { step } = self.phase else {
+            return Vec::new();
+        };
+        if done <= self.sets_seen {
+            return Vec::new();
+        }
+        self.sets_seen = done;
+        let Some(s) = self.steps().get(step) else {
+            return Vec::new();
+        };
+        let (sets, rest_s) = (s.sets, s.rest_s);
+        if done >= sets || rest_s <= 0.0 || !rest_s.is_finite() {
+            return Vec::new();
+        }
+        self.set_rest = Some(SetRest {
+            next_set: done + 1,
+            sets,
+            remaining_s: rest_s,
+            rest_s,
+        });
+        vec![Action::RestBetweenSets {
+            step,
+            next_set: done + 1,
+        }]
+    }
+
+    /// Starts the announced step now, without waiting for the countdown,
+    /// or ends a rest between sets early.
     pub fn start_now(&mut self) -> Vec<Action> {
         match self.phase {
             Phase::NextUp { step, .. } => self.start(step),
+            Phase::Playing { step } if self.set_rest.take().is_some() => {
+                self.paused = false;
+                vec![Action::Resume(step)]
+            }
             _ => Vec::new(),
         }
     }
@@ -250,6 +339,8 @@ impl RoutinePlayer {
     fn start(&mut self, step: usize) -> Vec<Action> {
         self.phase = Phase::Playing { step };
         self.paused = false;
+        self.sets_seen = 0;
+        self.set_rest = None;
         vec![Action::Start(step)]
     }
 
@@ -266,6 +357,7 @@ impl RoutinePlayer {
     fn finish(&mut self) -> Vec<Action> {
         self.phase = Phase::Finished;
         self.paused = false;
+        self.set_rest = None;
         vec![Action::Finish]
     }
 
@@ -275,6 +367,7 @@ impl RoutinePlayer {
             remaining_s: rest_s,
         };
         self.paused = false;
+        self.set_rest = None;
         vec![Action::Announce {
             step,
             text: self.announcement(step),

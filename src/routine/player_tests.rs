@@ -246,3 +246,89 @@ fn a_step_is_done_when_its_dose_is_reached_on_its_side() {
     ));
     assert!(tucks.is_done(&progress));
 }
+
+/// Three sets of four chin tucks with 20 s between sets.
+const SETS: &str = r#"
+id = "sets"
+name = "Sets"
+description = "A test."
+[[steps]]
+exercise = "chin-tuck"
+reps = 4
+sets = 3
+rest_s = 20
+"#;
+
+fn sets_player() -> (RoutinePlayer, RoutineStep) {
+    let cat = catalogue();
+    let routine = Routine::from_toml(SETS, "sets.toml", &cat).unwrap();
+    let step = routine.steps[0].clone();
+    let exercises: Vec<_> = cat.iter().cloned().collect();
+    (RoutinePlayer::new(routine, &exercises).unwrap(), step)
+}
+
+fn reps(both: u32) -> StepProgress {
+    let mut p = StepProgress::default();
+    p.observe(&feedback(
+        RepCounts {
+            left: 0,
+            right: 0,
+            both,
+        },
+        Vec::new(),
+    ));
+    p
+}
+
+/// Between sets the person rests on a countdown with coaching paused; the
+/// last set ends the step without a rest, and "start now" cuts a rest short.
+#[test]
+fn sets_are_separated_by_a_timed_rest() {
+    let (mut p, step) = sets_player();
+    p.begin(0.0);
+    assert_eq!(p.start_now(), vec![Action::Start(0)]);
+    assert_eq!(step.sets_done(&reps(3)), 0);
+    assert!(p.sets_completed(step.sets_done(&reps(3))).is_empty());
+    let done = step.sets_done(&reps(4));
+    assert_eq!(done, 1);
+    assert_eq!(
+        p.sets_completed(done),
+        vec![Action::RestBetweenSets {
+            step: 0,
+            next_set: 2
+        }]
+    );
+    // The same count seen again on the next frame starts nothing new.
+    assert!(p.sets_completed(done).is_empty());
+    let rest = p.set_rest().unwrap();
+    assert_eq!((rest.next_set, rest.sets, rest.rest_s), (2, 3, 20.0));
+    assert!(p.tick(0.0).is_empty());
+    assert!(p.tick(19.0).is_empty());
+    assert!((p.set_rest().unwrap().remaining_s - 1.0).abs() < 1e-9);
+    assert_eq!(p.tick(20.5), vec![Action::Resume(0)]);
+    assert!(p.set_rest().is_none());
+    // Second set: rest again, ended early.
+    assert_eq!(p.sets_completed(step.sets_done(&reps(8))).len(), 1);
+    assert_eq!(p.start_now(), vec![Action::Resume(0)]);
+    // The third set is the last: no rest inside the step; its dose is done.
+    assert!(p.sets_completed(step.sets_done(&reps(12))).is_empty());
+    assert!(step.is_done(&reps(12)));
+    assert!(!step.is_done(&reps(11)));
+}
+
+/// Pausing freezes the rest between sets; skipping the step ends it.
+#[test]
+fn a_rest_between_sets_pauses_and_ends_with_its_step() {
+    let (mut p, step) = sets_player();
+    p.begin(0.0);
+    p.start_now();
+    p.tick(0.0);
+    p.sets_completed(step.sets_done(&reps(4)));
+    assert!(p.toggle_pause());
+    assert!(p.tick(100.0).is_empty());
+    assert!((p.set_rest().unwrap().remaining_s - 20.0).abs() < 1e-9);
+    p.toggle_pause();
+    let skipped = p.skip();
+    assert!(skipped.contains(&Action::End(0)), "{skipped:?}");
+    assert!(p.set_rest().is_none());
+}

@@ -80,16 +80,21 @@ impl RoutineStep {
     /// reps and holds, on each side when the step counts sides.
     #[must_use]
     pub fn is_done(&self, progress: &StepProgress) -> bool {
-        let enough = |(a, b): (u32, u32), per_set: u32| {
-            let aim = per_set * self.sets;
-            if aim == 0 {
-                return true;
-            }
-            if self.per_side {
-                a >= aim && b >= aim
-            } else {
-                a + b >= aim
-            }
+        (self.reps > 0 || self.holds > 0) && self.sets_done(progress) >= self.sets
+    }
+
+    /// Whole sets done so far (at most the step's sets): a set is done when
+    /// its reps and its holds are, on each side when the step counts sides.
+    #[must_use]
+    pub fn sets_done(&self, progress: &StepProgress) -> u32 {
+        let sets_of = |(a, b): (u32, u32), per_set: u32| {
+            (per_set > 0).then(|| {
+                if self.per_side {
+                    a.min(b) / per_set
+                } else {
+                    (a + b) / per_set
+                }
+            })
         };
         let reps = if self.per_side {
             (progress.reps_left, progress.reps_right)
@@ -101,6 +106,11 @@ impl RoutineStep {
         } else {
             (progress.holds(self.side), 0)
         };
-        (self.reps > 0 || self.holds > 0) && enough(reps, self.reps) && enough(holds, self.holds)
+        [sets_of(reps, self.reps), sets_of(holds, self.holds)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(0)
+            .min(self.sets)
     }
 }

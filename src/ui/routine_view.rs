@@ -8,7 +8,7 @@ use egui::RichText;
 
 use crate::coach::Exercise;
 use crate::pose::PoseFrame;
-use crate::routine::{Routine, RoutineStep, StepEnd, StepProgress, minutes_text};
+use crate::routine::{Routine, RoutineStep, SetRest, StepEnd, StepProgress, minutes_text};
 use crate::session::SessionTotals;
 
 use super::palette;
@@ -304,6 +304,7 @@ pub fn playing_bar_ui(
     routine_name: &str,
     index: usize,
     total: usize,
+    set_rest: Option<SetRest>,
 ) -> Option<RoutineCommand> {
     let mut command = None;
     egui::Panel::top("routine_bar").show(ui, |ui| {
@@ -316,6 +317,31 @@ pub fn playing_bar_ui(
             ui.add_space(16.0);
             command = buttons_ui(ui, false, false, true);
         });
+        if let Some(rest) = set_rest {
+            ui.horizontal(|ui| {
+                let left = rest.remaining_s.max(0.0).ceil();
+                ui.label(
+                    RichText::new(format!(
+                        "Rest · set {} of {} in {left:.0} s",
+                        rest.next_set, rest.sets
+                    ))
+                    .size(22.0)
+                    .color(palette::ACCENT),
+                );
+                let fraction = if rest.rest_s > 0.0 {
+                    (1.0 - rest.remaining_s / rest.rest_s).clamp(0.0, 1.0) as f32
+                } else {
+                    1.0
+                };
+                ui.add(egui::ProgressBar::new(fraction).desired_width(240.0));
+                if ui
+                    .button(RichText::new("Go now (Enter)").size(17.0))
+                    .clicked()
+                {
+                    command = Some(RoutineCommand::StartNow);
+                }
+            });
+        }
     });
     command
 }

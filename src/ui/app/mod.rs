@@ -456,6 +456,10 @@ impl FormcoachApp {
                 }
             }
             Command::Picker(c) => self.apply_picker(c),
+            // "Resume" during a rest between sets ends the rest.
+            Command::Live(LiveCommand::TogglePause) if self.resting_between_sets() => {
+                self.apply_routine(RoutineCommand::StartNow);
+            }
             Command::Live(LiveCommand::TogglePause) => {
                 if let Some((view, pipeline)) = &mut self.live {
                     view.paused = !view.paused;

@@ -249,7 +249,13 @@ impl FormcoachApp {
                 .is_some_and(|s| s.is_done(&run.progress));
             if done || ended {
                 actions = run.player.step_ended(done);
+            } else if let Some(s) = run.player.routine().steps.get(step) {
+                let sets = s.sets_done(&run.progress);
+                actions = run.player.sets_completed(sets);
             }
+        }
+        if run.player.set_rest().is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
         }
         if let (Phase::NextUp { remaining_s, .. }, Screen::NextUp(view)) =
             (run.player.phase(), &mut self.screen)
@@ -275,7 +281,7 @@ impl FormcoachApp {
                 RoutineCommand::Skip
             } else if i.key_pressed(egui::Key::R) {
                 RoutineCommand::Repeat
-            } else if next_up && i.key_pressed(egui::Key::Enter) {
+            } else if (next_up || self.resting_between_sets()) && i.key_pressed(egui::Key::Enter) {
                 RoutineCommand::StartNow
             } else if next_up && i.key_pressed(egui::Key::Space) {
                 RoutineCommand::TogglePause
@@ -298,7 +304,13 @@ impl FormcoachApp {
             return None;
         };
         let routine = run.player.routine();
-        super::super::routine_view::playing_bar_ui(ui, &routine.name, step, routine.steps.len())
+        super::super::routine_view::playing_bar_ui(
+            ui,
+            &routine.name,
+            step,
+            routine.steps.len(),
+            run.player.set_rest(),
+        )
     }
 
     fn routine_actions(&mut self, actions: Vec<Action>) {
@@ -308,8 +320,49 @@ impl FormcoachApp {
                 Action::Start(step) => self.start_step(step),
                 Action::End(step) => self.end_step(step),
                 Action::Finish => self.finish_routine(),
+                Action::RestBetweenSets { .. } => self.pause_for_rest(true),
+                Action::Resume(_) => {
+                    self.pause_for_rest(false);
+                    self.say_next_set();
+                }
             }
         }
+    }
+
+    /// Coaching pauses through a rest between sets, so moving about while
+    /// resting is neither counted nor corrected. (The coach's own count
+    /// already said the set was done.)
+    fn pause_for_rest(&mut self, paused: bool) {
+        if let Some((view, pipeline)) = &mut self.live {
+            view.paused = paused;
+            view.paused_by_loss = false;
+            pipeline.set_paused(paused);
+        }
+    }
+
+    /// "Set two. Go." as the rest between sets ends.
+    fn say_next_set(&self) {
+        let Some(run) = &self.routine else { return };
+        if self.audio.muted {
+            return;
+        }
+        let next = run.player.sets_seen() + 1;
+        run.speaker.play(Utterance {
+            t_s: 0.0,
+            kind: UtteranceKind::Speech(format!(
+                "Set {}. Go.",
+                crate::audio::cues::number_word(next)
+            )),
+            priority: Priority::Count,
+        });
+    }
+
+    /// Whether a rest between sets is under way (the live screen's pause
+    /// then ends it, Enter too).
+    pub(super) fn resting_between_sets(&self) -> bool {
+        self.routine
+            .as_ref()
+            .is_some_and(|r| r.player.set_rest().is_some())
     }
 
     fn announce_step(&mut self, step: usize, text: String) {
