@@ -195,6 +195,8 @@ pub struct Meter {
     seen: usize,
     /// Frames with nobody in them.
     empty: usize,
+    /// Frames whose person came without 3D world points.
+    flat: usize,
 }
 
 impl Meter {
@@ -206,6 +208,7 @@ impl Meter {
             values: Vec::new(),
             seen: 0,
             empty: 0,
+            flat: 0,
         }
     }
 
@@ -222,6 +225,9 @@ impl Meter {
             self.empty += 1;
             return;
         };
+        if person.world.is_none() {
+            self.flat += 1;
+        }
         let v = match self.measure {
             Measure::ThoracicRotation => [thoracic_rotation_deg(person), None],
             Measure::NeckRotation => [neck_rotation_deg(person), None],
@@ -297,6 +303,14 @@ impl Meter {
         }
         if self.empty == self.seen {
             return "nobody was seen".to_owned();
+        }
+        let needs_world = matches!(
+            self.measure,
+            Measure::ThoracicRotation | Measure::NeckRotation
+        );
+        if needs_world && self.flat + self.empty == self.seen {
+            return "couldn't measure: a turn needs the 3D points a BlazePose model gives"
+                .to_owned();
         }
         match self.measure {
             Measure::ThoracicRotation => {

@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use crate::coach::Catalogue;
 use crate::coach::exercise::RuleKind;
+use crate::mobility::{MEASURES, Measure};
 
 use super::model::{Routine, RoutineStep, StepSide};
 use super::{
@@ -36,6 +37,7 @@ struct RawStep {
     rest_s: Option<Spanned<f64>>,
     switch_s: Option<Spanned<f64>>,
     note: Option<Spanned<String>>,
+    measure: Option<Spanned<String>>,
 }
 
 /// A message with the line it belongs to.
@@ -309,8 +311,28 @@ impl RawStep {
             Some(n) => checked_text(n, "note", MAX_DESCRIPTION_CHARS, text)?,
             None => String::new(),
         };
+        let measure = match self.measure {
+            Some(m) => {
+                let m_line = line_col(text, m.span().start).0;
+                let m = m.into_inner();
+                let Some(measure) = Measure::from_id(&m) else {
+                    let ids: Vec<&str> = MEASURES.iter().map(|m| m.id()).collect();
+                    return Err(Bad {
+                        line: m_line,
+                        message: format!(
+                            "unknown measure `{}`; choose one of: {}",
+                            m.chars().take(64).collect::<String>(),
+                            ids.join(", ")
+                        ),
+                    });
+                };
+                Some(measure)
+            }
+            None => None,
+        };
         Ok(RoutineStep {
             exercise: id,
+            measure,
             side,
             per_side,
             reps,
