@@ -100,29 +100,36 @@ pub fn thoracic_rotation_deg(person: &Person) -> Option<f64> {
     turn_about(sub(lh, rh), sub(ls, rs), up)
 }
 
-/// Neck rotation: the line between the ears against the shoulder line,
-/// about the trunk's axis. Positive = the head turned to the left. Needs the
-/// nose and one ear seen (a turned head hides the far ear, whose place the
-/// model still gives).
+/// Neck rotation: the head's left-right axis against the shoulder line,
+/// about the trunk's axis. Positive = the head turned to the left. The
+/// head's axis is read twice and averaged: as the line between the ears, and
+/// square to the line from between the ears to the nose. A turned head hides
+/// its far ear, whose place the model only guesses (and guesses short of the
+/// turn); the nose stays in view. Needs the nose and one ear seen.
 #[must_use]
 pub fn neck_rotation_deg(person: &Person) -> Option<f64> {
     let ls = world(person, Joint::LeftShoulder)?;
     let rs = world(person, Joint::RightShoulder)?;
-    person.confident(Joint::Nose, MIN_JOINT_SCORE)?;
+    let nose = world(person, Joint::Nose)?;
     let seen_ear = person.confident(Joint::LeftEar, MIN_JOINT_SCORE).is_some()
         || person.confident(Joint::RightEar, MIN_JOINT_SCORE).is_some();
     if !seen_ear {
         return None;
     }
-    let le = person.world_point(Joint::LeftEar)?;
-    let re = person.world_point(Joint::RightEar)?;
-    let ears = [
-        f64::from(le.x - re.x),
-        f64::from(le.y - re.y),
-        f64::from(le.z - re.z),
-    ];
+    let point = |j: Joint| {
+        person
+            .world_point(j)
+            .map(|w| [f64::from(w.x), f64::from(w.y), f64::from(w.z)])
+            .filter(|p| p.iter().all(|v| v.is_finite()))
+    };
+    let le = point(Joint::LeftEar)?;
+    let re = point(Joint::RightEar)?;
     let up = trunk_up(person, mid(ls, rs));
-    turn_about(sub(ls, rs), ears, up)
+    let shoulders = sub(ls, rs);
+    let by_ears = turn_about(shoulders, sub(le, re), up)?;
+    // The trunk's up crossed with the head's forward points to its left.
+    let by_nose = turn_about(shoulders, cross(up, sub(nose, mid(le, re))), up)?;
+    Some((by_ears + by_nose) / 2.0)
 }
 
 /// Arm elevation for each arm (`[left, right]`): the upper arm against the
