@@ -17,9 +17,9 @@ fn sub(a: V3, b: V3) -> V3 {
 
 fn mid(a: V3, b: V3) -> V3 {
     [
-        (a[0] + b[0]) / 2.0,
-        (a[1] + b[1]) / 2.0,
-        (a[2] + b[2]) / 2.0,
+        f64::midpoint(a[0], b[0]),
+        f64::midpoint(a[1], b[1]),
+        f64::midpoint(a[2], b[2]),
     ]
 }
 
@@ -129,7 +129,7 @@ pub fn neck_rotation_deg(person: &Person) -> Option<f64> {
     let by_ears = turn_about(shoulders, sub(le, re), up)?;
     // The trunk's up crossed with the head's forward points to its left.
     let by_nose = turn_about(shoulders, cross(up, sub(nose, mid(le, re))), up)?;
-    Some((by_ears + by_nose) / 2.0)
+    Some(f64::midpoint(by_ears, by_nose))
 }
 
 /// Arm elevation for each arm (`[left, right]`): the upper arm against the
@@ -145,14 +145,14 @@ pub fn arm_elevation_deg(person: &Person) -> [Option<f64>; 2] {
     ) else {
         return [None, None];
     };
-    let shoulders_mid = [(ls[0] + rs[0]) / 2.0, (ls[1] + rs[1]) / 2.0];
+    let shoulders_mid = [f64::midpoint(ls[0], rs[0]), f64::midpoint(ls[1], rs[1])];
     let down = match (
         pixel(person, Joint::LeftHip),
         pixel(person, Joint::RightHip),
     ) {
         (Some(l), Some(r)) => [
-            (l[0] + r[0]) / 2.0 - shoulders_mid[0],
-            (l[1] + r[1]) / 2.0 - shoulders_mid[1],
+            f64::midpoint(l[0], r[0]) - shoulders_mid[0],
+            f64::midpoint(l[1], r[1]) - shoulders_mid[1],
         ],
         // Without the hips, the picture's down stands in for the trunk.
         _ => [0.0, 1.0],

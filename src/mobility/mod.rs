@@ -11,6 +11,8 @@
 mod angles;
 mod norms;
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 use crate::pose::PoseFrame;
@@ -168,19 +170,20 @@ impl Figure {
             |v: Option<f64>| v.map_or_else(|| "not measured".to_owned(), |d| format!("{d:.0}°"));
         let mut s = format!("{}: ", self.measure.label());
         if self.measure.sided() {
-            s.push_str(&format!(
+            let _ = write!(
+                s,
                 "left {}, right {}",
                 deg(self.left_deg),
                 deg(self.right_deg)
-            ));
+            );
             if let Some(d) = self.difference_deg() {
-                s.push_str(&format!(" ({:.0}° apart)", d.abs()));
+                let _ = write!(s, " ({:.0}° apart)", d.abs());
             }
         } else {
             s.push_str(&deg(self.value_deg));
         }
         if let Some(note) = &self.note {
-            s.push_str(&format!(" — {note}"));
+            let _ = write!(s, " — {note}");
         }
         s
     }

@@ -16,6 +16,8 @@
 //!   initial goniometric study*, Physical Therapy (1992): cervical rotation
 //!   of roughly 70-90° a side in younger adults, less with age.
 
+use std::fmt::Write as _;
+
 use super::{Figure, Measure};
 
 /// A published typical range for one measure.
@@ -139,7 +141,7 @@ pub fn comparison_text(now: &Figure, first: Option<&Figure>, since: &str) -> Str
         && d.abs() >= NOTICEABLE_SIDE_GAP_DEG
     {
         let behind = if d > 0.0 { "right" } else { "left" };
-        text.push_str(&format!("; the {behind} side is {:.0}° behind", d.abs()));
+        let _ = write!(text, "; the {behind} side is {:.0}° behind", d.abs());
     }
     text.push('.');
     text

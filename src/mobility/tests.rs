@@ -114,12 +114,10 @@ fn arms_read_from_hanging_to_overhead() {
 fn one_wild_frame_does_not_make_the_peak() {
     let mut meter = Meter::new(Measure::ThoracicRotation);
     for i in 0..60 {
-        let deg = if i == 30 {
-            85.0
-        } else if i < 30 {
-            35.0
-        } else {
-            -28.0
+        let deg = match i {
+            30 => 85.0,
+            0..30 => 35.0,
+            _ => -28.0,
         };
         meter.push(&frame(person(&seated(deg, 0.0, 0.0), 0.9)));
     }

@@ -233,6 +233,26 @@ fn seconds(value: Option<Spanned<f64>>, field: &str, text: &str) -> Result<Optio
     Ok(Some(s))
 }
 
+/// A step's `measure`, checked against the mobility check's measures.
+fn measure_of(value: Option<Spanned<String>>, text: &str) -> Result<Option<Measure>, Bad> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let line = line_col(text, value.span().start).0;
+    let id = value.into_inner();
+    Measure::from_id(&id).map(Some).ok_or_else(|| {
+        let ids: Vec<&str> = MEASURES.iter().map(|m| m.id()).collect();
+        Bad {
+            line,
+            message: format!(
+                "unknown measure `{}`; choose one of: {}",
+                id.chars().take(64).collect::<String>(),
+                ids.join(", ")
+            ),
+        }
+    })
+}
+
 impl RawStep {
     fn validate(self, text: &str, catalogue: &Catalogue) -> Result<RoutineStep, Bad> {
         let line = line_col(text, self.exercise.span().start).0;
@@ -311,25 +331,7 @@ impl RawStep {
             Some(n) => checked_text(n, "note", MAX_DESCRIPTION_CHARS, text)?,
             None => String::new(),
         };
-        let measure = match self.measure {
-            Some(m) => {
-                let m_line = line_col(text, m.span().start).0;
-                let m = m.into_inner();
-                let Some(measure) = Measure::from_id(&m) else {
-                    let ids: Vec<&str> = MEASURES.iter().map(|m| m.id()).collect();
-                    return Err(Bad {
-                        line: m_line,
-                        message: format!(
-                            "unknown measure `{}`; choose one of: {}",
-                            m.chars().take(64).collect::<String>(),
-                            ids.join(", ")
-                        ),
-                    });
-                };
-                Some(measure)
-            }
-            None => None,
-        };
+        let measure = measure_of(self.measure, text)?;
         Ok(RoutineStep {
             exercise: id,
             measure,

@@ -106,7 +106,8 @@ impl Store {
         let mut checks: Vec<MobilityCheck> = Vec::new();
         for (at, run, figure) in rows {
             match checks.last_mut() {
-                Some(c) if c.measured_unix_s == at => c.figures.push(figure),
+                // Saved together, so the very same number: compared bit for bit.
+                Some(c) if c.measured_unix_s.to_bits() == at.to_bits() => c.figures.push(figure),
                 _ => checks.push(MobilityCheck {
                     measured_unix_s: at,
                     routine_run_id: run,
