@@ -51,15 +51,25 @@ pub enum Measure {
     /// Chin-tuck range: how far the head's position changes from poking
     /// forward to tucked, side-on.
     ChinTuck,
+    /// Mid-back extension range: how far the upper back's curve (read from
+    /// the silhouette, side-on) changes from most rounded to most arched.
+    /// Only frames that carry the spine measure count, which the pose stage
+    /// adds when it runs its mask graph (`pose --spine`).
+    MidBackExtension,
 }
 
 /// Every measure, in the order the check plays them.
-pub const MEASURES: [Measure; 4] = [
+pub const MEASURES: [Measure; 5] = [
     Measure::ThoracicRotation,
     Measure::NeckRotation,
     Measure::ArmsOverhead,
     Measure::ChinTuck,
+    Measure::MidBackExtension,
 ];
+
+/// Least confidence of the spine measure (how side-on the view is times how
+/// clean the silhouette's edge was) for a frame to count.
+pub const MIN_SPINE_CONFIDENCE: f64 = 0.5;
 
 impl Measure {
     /// The id used in routine files, JSON and the history.
@@ -70,6 +80,7 @@ impl Measure {
             Measure::NeckRotation => "neck-rotation",
             Measure::ArmsOverhead => "arms-overhead",
             Measure::ChinTuck => "chin-tuck",
+            Measure::MidBackExtension => "mid-back-extension",
         }
     }
 
@@ -87,13 +98,14 @@ impl Measure {
             Measure::NeckRotation => "Neck rotation",
             Measure::ArmsOverhead => "Arms overhead",
             Measure::ChinTuck => "Chin-tuck range",
+            Measure::MidBackExtension => "Mid-back extension range",
         }
     }
 
     /// Whether the figure has a left and a right.
     #[must_use]
     pub fn sided(self) -> bool {
-        !matches!(self, Measure::ChinTuck)
+        !matches!(self, Measure::ChinTuck | Measure::MidBackExtension)
     }
 
     /// What to do in front of the camera for this measure to be read.
@@ -111,6 +123,9 @@ impl Measure {
             }
             Measure::ChinTuck => {
                 "Sit side-on to the camera; let the head drift forward, then draw the chin straight back."
+            }
+            Measure::MidBackExtension => {
+                "Sit side-on to the camera; round the upper back, then lift the chest and arch it back."
             }
         }
     }
@@ -236,6 +251,16 @@ impl Meter {
             Measure::NeckRotation => [neck_rotation_deg(person), None],
             Measure::ArmsOverhead => arm_elevation_deg(person),
             Measure::ChinTuck => [head_position_deg(person), None],
+            Measure::MidBackExtension => [
+                person
+                    .spine
+                    .as_ref()
+                    .map(|s| &s.measure)
+                    .filter(|m| m.confidence >= MIN_SPINE_CONFIDENCE)
+                    .map(|m| m.thoracic_curve_deg)
+                    .filter(|d| d.is_finite()),
+                None,
+            ],
         };
         if v.iter().any(Option::is_some) {
             self.values.push(v);
@@ -290,7 +315,7 @@ impl Meter {
                     fig.note = Some("one arm's elbow was not seen".to_owned());
                 }
             }
-            Measure::ChinTuck => {
+            Measure::ChinTuck | Measure::MidBackExtension => {
                 let v = slot(0);
                 let hi = peak(&v);
                 let lo = crate::stats::nearest_rank(&v, 1.0 - PEAK_QUANTILE);
@@ -327,6 +352,9 @@ impl Meter {
             }
             Measure::ChinTuck => {
                 "couldn't measure: sit side-on so one ear and shoulder are clearly seen".to_owned()
+            }
+            Measure::MidBackExtension => {
+                "couldn't measure: the back's curve is read side-on, and only when the pose model runs its mask (as `pose --spine` does)".to_owned()
             }
         }
     }

@@ -32,7 +32,8 @@ pub struct Norm {
 }
 
 /// The typical range for a measure, `None` where there is no published norm
-/// for what the webcam measures (the chin tuck's range).
+/// for what the webcam measures (the chin tuck's range and the silhouette's
+/// mid-back curve).
 #[must_use]
 pub fn norm_of(measure: Measure) -> Option<Norm> {
     match measure {
@@ -53,7 +54,7 @@ pub fn norm_of(measure: Measure) -> Option<Norm> {
             high_deg: 180.0,
             source: "AAOS and Norkin & White, Measurement of Joint Motion (shoulder flexion 0-180°)",
         }),
-        Measure::ChinTuck => None,
+        Measure::ChinTuck | Measure::MidBackExtension => None,
     }
 }
 

@@ -223,3 +223,32 @@ fn measure_ids_round_trip() {
         assert_eq!(json, format!("\"{}\"", m.id()));
     }
 }
+
+#[test]
+fn mid_back_extension_reads_the_spine_curve_when_it_is_there() {
+    use crate::pose::spine::{Spine, SpineMeasure};
+    let with_curve = |deg: f64, confidence: f64| {
+        let mut p = side_view(0.0);
+        p.spine = Some(Spine {
+            measure: SpineMeasure {
+                thoracic_curve_deg: deg,
+                lumbar_curve_deg: 0.0,
+                confidence,
+            },
+            line: Vec::new(),
+        });
+        frame(p)
+    };
+    // Rounded to 35°, arched to -10°: a 45° range; unsure frames are left out.
+    let mut frames: Vec<_> = (0..40)
+        .map(|i| with_curve(if i % 20 < 10 { 35.0 } else { -10.0 }, 0.8))
+        .collect();
+    frames.push(with_curve(-80.0, 0.2));
+    let fig = measure_frames(Measure::MidBackExtension, &frames);
+    assert!((fig.value_deg.unwrap() - 45.0).abs() < 0.5, "{fig:?}");
+    assert_eq!(fig.frames_used, 40);
+    // Without the mask there is no curve, and the figure says how to get one.
+    let plain = measure_frames(Measure::MidBackExtension, &[frame(side_view(0.0))]);
+    assert!(!plain.measured());
+    assert!(plain.note.unwrap().contains("pose --spine"));
+}

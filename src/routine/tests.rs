@@ -313,11 +313,14 @@ fn the_mobility_check_measures_each_figure_in_two_to_three_minutes() {
     let minutes = check.estimated_s() / 60.0;
     assert!((2.0..=3.0).contains(&minutes), "{minutes:.2} min");
     let measures: Vec<_> = check.steps.iter().map(|s| s.measure).collect();
-    assert_eq!(
-        measures,
-        crate::mobility::MEASURES.map(Some).to_vec(),
-        "every measure once, in order"
-    );
+    // Every measure once, in order, but the mid-back extension: the live
+    // pipeline does not read the back's curve yet.
+    let want: Vec<_> = crate::mobility::MEASURES
+        .into_iter()
+        .filter(|m| *m != crate::mobility::Measure::MidBackExtension)
+        .map(Some)
+        .collect();
+    assert_eq!(measures, want);
     // The other routines measure nothing.
     for r in routines.iter().filter(|r| r.id != "mobility-check") {
         assert!(r.steps.iter().all(|s| s.measure.is_none()), "{}", r.id);
