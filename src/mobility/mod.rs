@@ -34,6 +34,10 @@ pub const PEAK_QUANTILE: f64 = 0.95;
 /// Fewest usable frames for a figure on video; a still photo gives one.
 pub const MIN_FRAMES: usize = 1;
 
+/// Fewest usable frames for a range (the chin tuck's, the mid-back's): a
+/// range is a movement, which one photo cannot show.
+pub const MIN_RANGE_FRAMES: usize = 5;
+
 /// Smallest turn or lift that counts as having gone to a side at all,
 /// degrees: below it the side reads as "not turned", not as a tiny range.
 pub const MIN_SIDE_DEG: f64 = 5.0;
@@ -317,6 +321,13 @@ impl Meter {
             }
             Measure::ChinTuck | Measure::MidBackExtension => {
                 let v = slot(0);
+                if v.len() < MIN_RANGE_FRAMES {
+                    fig.note = Some(format!(
+                        "couldn't measure a range from {} frame(s): it needs the movement itself",
+                        v.len()
+                    ));
+                    return fig;
+                }
                 let hi = peak(&v);
                 let lo = crate::stats::nearest_rank(&v, 1.0 - PEAK_QUANTILE);
                 fig.value_deg = hi.zip(lo).map(|(h, l)| h - l);

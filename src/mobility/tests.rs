@@ -182,6 +182,10 @@ fn chin_tuck_range_is_the_change_in_head_position() {
         .collect();
     let fig = measure_frames(Measure::ChinTuck, &frames);
     assert!((fig.value_deg.unwrap() - 45.0).abs() < 1.0, "{fig:?}");
+    // One photo shows a position, not a range.
+    let one = measure_frames(Measure::ChinTuck, &frames[..1]);
+    assert_eq!(one.value_deg, None);
+    assert!(one.note.unwrap().contains("needs the movement"));
     // Facing the camera is not a side view: no number.
     assert_eq!(
         head_position_deg(&person(&seated(0.0, 0.0, 0.0), 0.9)),

@@ -403,7 +403,7 @@ impl FormcoachApp {
 
     /// Sets a check beside the person's first one and keeps it in the
     /// history (a history that cannot take it is said in `notes`).
-    fn keep_mobility_check(
+    pub(super) fn keep_mobility_check(
         &self,
         figures: Vec<Figure>,
         run_id: Option<i64>,
