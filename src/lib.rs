@@ -22,6 +22,7 @@
 //! | 0 | `models` | pinned pose models: fetch, verify, convert, run | `ort` |
 //! | 1 | `pose` | frames to named keypoints | `ort` |
 //! | 2 | `motion` | smoothing keypoints over time | |
+//! | 2 | `mobility` | the mobility check's angles and their typical ranges | |
 //! | 3 | `coach` | exercises as data, rules, counting, cues | |
 //! | 4 | `session` | the coach's feedback as a timeline and a report | |
 //! | 5 | `audio` | spoken cues and tones, live and rendered | |
@@ -40,6 +41,7 @@ pub mod coach;
 pub mod labels;
 #[cfg(feature = "gui")]
 pub mod live;
+pub mod mobility;
 pub mod models;
 pub mod motion;
 pub mod pose;

@@ -45,7 +45,8 @@ fn lists_the_builtin_routines_with_their_steps() {
             "upper-back-daily",
             "desk-reset",
             "bedtime-rotation",
-            "desk-neck"
+            "desk-neck",
+            "mobility-check"
         ]
     );
     let neck = &list[3];
@@ -247,7 +248,7 @@ fn a_broken_user_routine_is_named_and_skipped() {
     assert!(err.contains("skipped a routine file"), "{err}");
     assert!(err.contains("bad.toml:7:"), "{err}");
     let list: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(list.len(), 4);
+    assert_eq!(list.len(), 5);
 }
 
 #[test]
@@ -329,4 +330,70 @@ fn a_routine_of_two_real_clips_gives_a_routine_report() {
         "{}",
         stdout(&out)
     );
+}
+
+/// The mobility check on the synthetic tracks: each measured step's figure
+/// is printed and written, and the turns, which need 3D world points these
+/// MoveNet-style tracks do not carry, say they could not be measured rather
+/// than showing a number.
+#[test]
+fn the_mobility_check_prints_and_writes_its_figures() {
+    let config = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("check.json");
+    let clips = [
+        track("seated-trunk-rotation"),
+        track("seated-cervical-rotation"),
+        track("desk-reset-reach"),
+        track("chin-tuck"),
+    ];
+    let mut args = vec!["analyze", "--routine", "mobility-check"];
+    args.extend(clips.iter().map(String::as_str));
+    args.extend(["--out", report_path.to_str().unwrap()]);
+    let out = run(&args, config.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\nMobility check\n"), "{text}");
+    assert!(
+        text.contains("Mid-back rotation: left not measured, right not measured"),
+        "{text}"
+    );
+    assert!(text.contains("not a diagnosis"), "{text}");
+    assert!(text.contains("Typical range 160-180°"), "{text}");
+    let report = read_json(&report_path);
+    let figures: Vec<&Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["figure"])
+        .collect();
+    let measures: Vec<&str> = figures
+        .iter()
+        .map(|f| f["measure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        measures,
+        [
+            "thoracic-rotation",
+            "neck-rotation",
+            "arms-overhead",
+            "chin-tuck"
+        ]
+    );
+    for turn in &figures[..2] {
+        assert!(turn.get("left_deg").is_none(), "{turn}");
+        assert!(
+            turn["note"].as_str().unwrap().contains("3D points"),
+            "{turn}"
+        );
+    }
+    // The reach lifts the arms well above the shoulders; the tucks move the
+    // head some degrees.
+    let arm = figures[2]["left_deg"]
+        .as_f64()
+        .or(figures[2]["right_deg"].as_f64())
+        .unwrap();
+    assert!((100.0..=185.0).contains(&arm), "{}", figures[2]);
+    let tuck = figures[3]["value_deg"].as_f64().unwrap();
+    assert!((2.0..=60.0).contains(&tuck), "{}", figures[3]);
 }

@@ -202,6 +202,7 @@ fn routine_summary_has_a_row_per_step() {
         name: routine.name.clone(),
         rows,
         notes: Vec::new(),
+        mobility: None,
     };
     let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
         |ui, state: &mut (RoutineSummaryView, Option<RoutineSummaryCommand>)| {
@@ -370,4 +371,74 @@ fn the_rest_between_sets() {
     harness.get_by_label("Go now (Enter)").click();
     harness.run();
     assert_eq!(*harness.state(), Some(RoutineCommand::StartNow));
+}
+
+/// The mobility check's summary: each figure beside its typical range and
+/// the first check, and what the numbers cannot tell.
+#[test]
+fn routine_summary_shows_the_mobility_figures() {
+    use formcoach::mobility::{Figure, Measure};
+    use formcoach::ui::routine_view::MobilitySummary;
+    let routine = routine("mobility-check");
+    let fig = |measure, left: Option<f64>, right: Option<f64>, value: Option<f64>| Figure {
+        measure,
+        left_deg: left,
+        right_deg: right,
+        value_deg: value,
+        frames_used: 200,
+        frames_seen: 240,
+        note: None,
+    };
+    let mut neck = fig(Measure::NeckRotation, None, None, None);
+    neck.frames_used = 0;
+    neck.note =
+        Some("couldn't measure: the shoulders, nose and an ear were not seen clearly".into());
+    let figures = vec![
+        fig(Measure::ThoracicRotation, Some(38.0), Some(32.0), None),
+        neck,
+        fig(Measure::ArmsOverhead, Some(171.0), Some(158.0), None),
+        fig(Measure::ChinTuck, None, None, Some(14.0)),
+    ];
+    let first = vec![
+        fig(Measure::ThoracicRotation, Some(31.0), Some(33.0), None),
+        fig(Measure::ArmsOverhead, Some(170.0), Some(150.0), None),
+        fig(Measure::ChinTuck, None, None, Some(9.0)),
+    ];
+    let rows = routine
+        .steps
+        .iter()
+        .map(|step| StepRow {
+            exercise: step.exercise.clone(),
+            step: step.clone(),
+            end: Some(StepEnd::Done),
+            progress: StepProgress::default(),
+            totals: None,
+            summary: None,
+        })
+        .collect();
+    let view = RoutineSummaryView {
+        name: routine.name.clone(),
+        rows,
+        notes: Vec::new(),
+        mobility: Some(MobilitySummary {
+            figures,
+            first: Some(("3 November".to_owned(), first)),
+        }),
+    };
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, state: &mut RoutineSummaryView| {
+            let _ = state.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label_contains(
+        "Mid-back rotation to the left improved from 31° to 38° since 3 November",
+    );
+    harness.get_by_label_contains("the right side is 6° behind");
+    harness.get_by_label_contains("Neck rotation: left not measured");
+    harness.get_by_label_contains("Typical range 160-180°");
+    harness.get_by_label_contains("They are not a diagnosis");
+    harness.get_by_label_contains("Pain, numbness, tingling or weakness mean stop");
+    snap(&mut harness, "routine_summary_mobility");
 }

@@ -659,3 +659,74 @@ fn the_smallest_window_cuts_nothing_off() {
         "the cue does not fit its strip: {rect:?}"
     );
 }
+
+/// A made-up history of 30 mobility checks, twice a week for about fifteen
+/// weeks: the trunk turns further each month, the right side lags, and a
+/// few checks could not see the neck.
+fn thirty_checks() -> Vec<formcoach::store::MobilityCheck> {
+    use formcoach::mobility::{Figure, Measure};
+    let start = 1_762_128_000.0; // Monday 3 November 2025, 00:00 UTC
+    (0..30)
+        .map(|i| {
+            let i_f = f64::from(i);
+            let wobble = (i_f * 1.7).sin() * 2.0;
+            let fig = |measure, left: Option<f64>, right: Option<f64>| Figure {
+                measure,
+                left_deg: left,
+                right_deg: right,
+                value_deg: None,
+                frames_used: 300,
+                frames_seen: 320,
+                note: None,
+            };
+            let trunk = 31.0 + i_f * 0.3 + wobble;
+            let neck_seen = i % 7 != 3;
+            formcoach::store::MobilityCheck {
+                measured_unix_s: start + i_f * 3.5 * 86_400.0 + 9.0 * 3600.0,
+                routine_run_id: None,
+                figures: vec![
+                    fig(Measure::ThoracicRotation, Some(trunk), Some(trunk - 6.0)),
+                    fig(
+                        Measure::NeckRotation,
+                        neck_seen.then_some(62.0 + i_f * 0.2 + wobble),
+                        neck_seen.then_some(66.0 + wobble),
+                    ),
+                    fig(Measure::ArmsOverhead, Some(165.0 + wobble), Some(168.0)),
+                ],
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn history_plots_thirty_mobility_checks_over_the_weeks() {
+    use formcoach::ui::mobility_view::MobilityTrend;
+    let checks = thirty_checks();
+    // Sunday 22 February 2026, in UTC: after the last check.
+    let sunday = formcoach::calendar::day_from_civil(2026, 2, 22);
+    let mut view = HistoryView::new(Vec::new()).as_of(sunday, 0);
+    view.mobility = MobilityTrend::new(checks, 0);
+    let [left, right] = view.mobility.points();
+    assert_eq!((left.len(), right.len()), (30, 30));
+    // Weeks since the first check: 29 checks later at 3.5 days apart.
+    assert!((left[29][0] - 14.5).abs() < 1e-9, "{:?}", left[29]);
+    let mut harness = Harness::builder().with_size(SIZE).wgpu().build_ui_state(
+        |ui, v: &mut HistoryView| {
+            let _ = v.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    harness.get_by_label("30 checks");
+    harness.get_by_label_contains(
+        "Mid-back rotation to the left improved from 31° to 38° since 3 November",
+    );
+    harness.get_by_label_contains("the right side is 6° behind");
+    harness.get_by_label_contains("not a diagnosis");
+    snap(&mut harness, "history_mobility");
+    // Checks that could not see the neck leave gaps, not zeros.
+    harness.state_mut().mobility.measure = formcoach::mobility::Measure::NeckRotation;
+    let [left, right] = harness.state().mobility.points();
+    assert_eq!((left.len(), right.len()), (26, 26));
+    assert!(left.iter().all(|p| p[1] > 50.0));
+}

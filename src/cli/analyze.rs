@@ -67,7 +67,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
             args.inputs.len()
         );
     };
-    let (report, partial) = analyze_input(args, exercise, input)?;
+    let (report, partial) = analyze_input(args, exercise, input, &mut |_| {})?;
     writeln!(out, "{}", report.summary_text())?;
     if let Some(out) = &args.out {
         write_report(&report, out)?;
@@ -82,22 +82,25 @@ pub(super) fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
 
 /// Coaches one input (a pose track, a video or a folder of frames) as
 /// `exercise`; the flag says the input broke part-way (its note is in the
-/// report). The one path for `--exercise` and each step of `--routine`.
+/// report). The one path for `--exercise` and each step of `--routine`;
+/// `tap` sees every pose the coach sees (the mobility check reads them).
 pub(super) fn analyze_input(
     args: &AnalyzeArgs,
     exercise: &crate::coach::Exercise,
     input: &Path,
+    tap: &mut dyn FnMut(&PoseFrame),
 ) -> anyhow::Result<(Report, bool)> {
     if is_track(input) {
         let track = read_track(input)?;
         for note in &track.notes {
             eprintln!("formcoach: {}: {note}", input.display());
         }
-        let mut report = coach(exercise, track.frames, args.audio_out.as_deref())?;
+        let frames = track.frames.into_iter().inspect(|p| tap(p));
+        let mut report = coach(exercise, frames, args.audio_out.as_deref())?;
         report.notes.extend(track.notes);
         Ok((report, false))
     } else {
-        analyze_frames(args, exercise, input)
+        analyze_frames(args, exercise, input, tap)
     }
 }
 
@@ -121,6 +124,7 @@ fn analyze_frames(
     args: &AnalyzeArgs,
     exercise: &crate::coach::Exercise,
     input: &Path,
+    tap: &mut dyn FnMut(&PoseFrame),
 ) -> anyhow::Result<(Report, bool)> {
     let frames = open_frames(input, args.fps)?;
     let mut options = SessionOptions::default();
@@ -128,11 +132,12 @@ fn analyze_frames(
         options.intra_threads = t;
     }
     let mut estimator = super::open_model(&args.model, options, false)?;
-    let (report, failure) = coach_frames(
+    let (report, failure) = coach_frames_tapped(
         exercise,
         frames,
         estimator.as_mut(),
         args.audio_out.as_deref(),
+        tap,
     )?;
     let Some(mut report) = report else {
         return Err(failure.unwrap_or_else(|| anyhow::anyhow!("no frames in the input")))
@@ -150,15 +155,29 @@ fn analyze_frames(
     Ok((report, partial))
 }
 
-/// Pose runs on its own thread and hands each pose to the coach through a
-/// bounded channel, so `analyze` coaches while it decodes and never holds
-/// more than [`POSE_QUEUE`] poses. Returns the report (none when not one
-/// frame came) and the error that ended the stream early, if one did.
+/// `analyze`'s path without a tap, which the live pipeline's tests compare
+/// against.
+#[cfg(test)]
 pub(crate) fn coach_frames(
     exercise: &crate::coach::Exercise,
     frames: impl Iterator<Item = Result<Frame, SourceError>> + Send,
     estimator: &mut dyn PoseEstimator,
     audio_out: Option<&Path>,
+) -> anyhow::Result<(Option<Report>, Option<anyhow::Error>)> {
+    coach_frames_tapped(exercise, frames, estimator, audio_out, &mut |_| {})
+}
+
+/// Pose runs on its own thread and hands each pose to the coach through a
+/// bounded channel, so `analyze` coaches while it decodes and never holds
+/// more than [`POSE_QUEUE`] poses. Returns the report (none when not one
+/// frame came) and the error that ended the stream early, if one did;
+/// `tap` sees each pose before the coach does.
+fn coach_frames_tapped(
+    exercise: &crate::coach::Exercise,
+    frames: impl Iterator<Item = Result<Frame, SourceError>> + Send,
+    estimator: &mut dyn PoseEstimator,
+    audio_out: Option<&Path>,
+    tap: &mut dyn FnMut(&PoseFrame),
 ) -> anyhow::Result<(Option<Report>, Option<anyhow::Error>)> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<PoseFrame>(POSE_QUEUE);
     std::thread::scope(|scope| {
@@ -181,7 +200,7 @@ pub(crate) fn coach_frames(
             }
             None
         });
-        let mut poses = rx.into_iter().peekable();
+        let mut poses = rx.into_iter().inspect(|p| tap(p)).peekable();
         let report = if poses.peek().is_some() {
             Some(coach(exercise, poses, audio_out))
         } else {

@@ -12,6 +12,7 @@ use super::Outcome;
 use super::analyze::{AnalyzeArgs, analyze_input};
 use super::exercises::load_catalogue;
 use crate::coach::Catalogue;
+use crate::mobility::Meter;
 use crate::routine::{RoutineReport, Routines, minutes_text};
 
 /// Arguments of `formcoach routines`.
@@ -55,6 +56,7 @@ pub(super) fn run(args: &RoutinesArgs) -> anyhow::Result<Outcome> {
                             "switch_s": s.switch_s,
                             "note": s.note,
                             "dose": s.dose_text(),
+                            "measure": s.measure,
                         })
                     })
                     .collect();
@@ -118,6 +120,7 @@ pub(super) fn analyze_routine(args: &AnalyzeArgs, routine_id: &str) -> anyhow::R
         );
     }
     let mut reports = Vec::with_capacity(routine.steps.len());
+    let mut figures = Vec::with_capacity(routine.steps.len());
     let mut partial = false;
     for (i, (step, input)) in routine.steps.iter().zip(&args.inputs).enumerate() {
         let exercise = catalogue.get(&step.exercise).with_context(|| {
@@ -127,12 +130,19 @@ pub(super) fn analyze_routine(args: &AnalyzeArgs, routine_id: &str) -> anyhow::R
                 step.exercise
             )
         })?;
-        let (report, broke) = analyze_input(args, &step.exercise_for(exercise), input)
+        let mut meter = step.measure.map(Meter::new);
+        let mut tap = |pose: &crate::pose::PoseFrame| {
+            if let Some(m) = &mut meter {
+                m.push(pose);
+            }
+        };
+        let (report, broke) = analyze_input(args, &step.exercise_for(exercise), input, &mut tap)
             .with_context(|| format!("step {} ({})", i + 1, step.exercise))?;
         partial |= broke;
         reports.push(report);
+        figures.push(meter.map(|m| m.figure()));
     }
-    let report = RoutineReport::new(routine, reports);
+    let report = RoutineReport::new(routine, reports).with_figures(figures);
     writeln!(std::io::stdout().lock(), "{}", report.summary_text())?;
     if let Some(path) = &args.out {
         std::fs::write(path, report.to_json()?)

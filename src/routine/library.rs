@@ -10,7 +10,7 @@ use super::model::Routine;
 use super::{MAX_FILE_BYTES, RoutineLoadError};
 
 /// The built-in routines, one file each, in the order they are listed.
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 5] = [
     (
         "upper-back-daily.toml",
         include_str!("routines/upper-back-daily.toml"),
@@ -21,6 +21,10 @@ const BUILTIN: [(&str, &str); 4] = [
         include_str!("routines/bedtime-rotation.toml"),
     ),
     ("desk-neck.toml", include_str!("routines/desk-neck.toml")),
+    (
+        "mobility-check.toml",
+        include_str!("routines/mobility-check.toml"),
+    ),
 ];
 
 /// All routines the app knows, built-in first, user files replacing by id.

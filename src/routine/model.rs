@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::coach::exercise::RuleKind;
 use crate::coach::{Dose, Exercise};
+use crate::mobility::Measure;
 
 /// Seconds one repetition is reckoned to take when estimating a routine's
 /// length: a slow, controlled rep, as both articles ask for.
@@ -66,6 +67,9 @@ pub struct RoutineStep {
     pub switch_s: f64,
     /// A short line for the person, shown before the step (may be empty).
     pub note: String,
+    /// What the mobility check reads from this step's frames, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
 }
 
 impl RoutineStep {

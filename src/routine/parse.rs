@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use crate::coach::Catalogue;
 use crate::coach::exercise::RuleKind;
+use crate::mobility::{MEASURES, Measure};
 
 use super::model::{Routine, RoutineStep, StepSide};
 use super::{
@@ -36,6 +37,7 @@ struct RawStep {
     rest_s: Option<Spanned<f64>>,
     switch_s: Option<Spanned<f64>>,
     note: Option<Spanned<String>>,
+    measure: Option<Spanned<String>>,
 }
 
 /// A message with the line it belongs to.
@@ -231,6 +233,26 @@ fn seconds(value: Option<Spanned<f64>>, field: &str, text: &str) -> Result<Optio
     Ok(Some(s))
 }
 
+/// A step's `measure`, checked against the mobility check's measures.
+fn measure_of(value: Option<Spanned<String>>, text: &str) -> Result<Option<Measure>, Bad> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let line = line_col(text, value.span().start).0;
+    let id = value.into_inner();
+    Measure::from_id(&id).map(Some).ok_or_else(|| {
+        let ids: Vec<&str> = MEASURES.iter().map(|m| m.id()).collect();
+        Bad {
+            line,
+            message: format!(
+                "unknown measure `{}`; choose one of: {}",
+                id.chars().take(64).collect::<String>(),
+                ids.join(", ")
+            ),
+        }
+    })
+}
+
 impl RawStep {
     fn validate(self, text: &str, catalogue: &Catalogue) -> Result<RoutineStep, Bad> {
         let line = line_col(text, self.exercise.span().start).0;
@@ -309,8 +331,10 @@ impl RawStep {
             Some(n) => checked_text(n, "note", MAX_DESCRIPTION_CHARS, text)?,
             None => String::new(),
         };
+        let measure = measure_of(self.measure, text)?;
         Ok(RoutineStep {
             exercise: id,
+            measure,
             side,
             per_side,
             reps,

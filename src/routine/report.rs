@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::coach::{Dose, Side};
+use crate::mobility::{Figure, limits_text, norm_text};
 use crate::session::Report;
 
 use super::model::{Routine, StepSide};
@@ -25,6 +26,9 @@ pub struct StepReport {
     pub dose_text: String,
     /// The step's session report, exactly as `analyze` gives for one clip.
     pub report: Report,
+    /// The mobility figure read from the step's frames, for a measured step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figure: Option<Figure>,
 }
 
 /// A played routine.
@@ -55,6 +59,7 @@ impl RoutineReport {
                 dose: step.dose(),
                 dose_text: step.dose_text(),
                 report,
+                figure: None,
             })
             .collect();
         RoutineReport {
@@ -62,6 +67,25 @@ impl RoutineReport {
             name: routine.name.clone(),
             steps,
         }
+    }
+
+    /// Attaches the mobility figures, one slot per step in order (a step
+    /// that measures nothing has `None`).
+    #[must_use]
+    pub fn with_figures(mut self, figures: Vec<Option<Figure>>) -> RoutineReport {
+        for (step, figure) in self.steps.iter_mut().zip(figures) {
+            step.figure = figure;
+        }
+        self
+    }
+
+    /// The mobility figures, in step order.
+    #[must_use]
+    pub fn figures(&self) -> Vec<&Figure> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.figure.as_ref())
+            .collect()
     }
 
     /// The readable summary: one row per step, then each step's own summary.
@@ -94,6 +118,15 @@ impl RoutineReport {
                 st.report.good_form_ratio * 100.0,
                 warnings
             );
+        }
+        let figures = self.figures();
+        if !figures.is_empty() {
+            let _ = writeln!(s, "\nMobility check");
+            for f in &figures {
+                let _ = writeln!(s, "  {}", f.line());
+                let _ = writeln!(s, "    {}", norm_text(f));
+            }
+            let _ = writeln!(s, "  {}", limits_text());
         }
         for st in &self.steps {
             let _ = write!(s, "\nStep {}: {}", st.index, st.report.summary_text());

@@ -15,12 +15,14 @@ use serde::{Deserialize, Serialize};
 pub use crate::session::{Highlights, Sample, SessionTotals, SideStats, WarningSpan};
 
 mod export;
+mod mobility;
 mod queries;
 mod recorder;
 mod routine_runs;
 mod schema;
 mod spine;
 
+pub use mobility::MobilityCheck;
 pub use routine_runs::RoutineLink;
 
 pub use export::export_unsaved;

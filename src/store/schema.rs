@@ -59,6 +59,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN routine_step INTEGER;",
     // 5: the back's curve on each sample (see `spine.rs`).
     super::spine::SPINE_COLUMNS,
+    // 6: the mobility check's figures, one row per measure per check,
+    // pointing at the routine run they were measured in (NULL once that run
+    // is gone: the figures are kept on their own).
+    "CREATE TABLE mobility_figures (
+        id INTEGER PRIMARY KEY,
+        measured_unix_s REAL NOT NULL,
+        routine_run_id INTEGER REFERENCES routine_runs(id) ON DELETE SET NULL,
+        measure TEXT NOT NULL,
+        left_deg REAL,
+        right_deg REAL,
+        value_deg REAL,
+        frames_used INTEGER NOT NULL,
+        frames_seen INTEGER NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX mobility_by_time ON mobility_figures (measured_unix_s);",
 ];
 
 /// Makes the history file (and SQLite's side files, which copy its mode)

@@ -410,3 +410,54 @@ fn sessions_of_a_routine_run_are_linked_to_it() {
     assert!(ro.start_routine_run("desk-neck", "x").is_err());
     assert_eq!(ro.routine_links().unwrap().len(), 1);
 }
+
+#[test]
+fn mobility_checks_are_kept_and_read_back_oldest_first() {
+    use crate::mobility::{Figure, Measure};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert!(store.mobility_checks().unwrap().is_empty());
+    let run = store
+        .start_routine_run("mobility-check", "Mobility check")
+        .unwrap();
+    let fig = |measure, left: Option<f64>, note: Option<&str>| Figure {
+        measure,
+        left_deg: left,
+        right_deg: left.map(|l| l - 6.0),
+        value_deg: None,
+        frames_used: 40,
+        frames_seen: 50,
+        note: note.map(str::to_owned),
+    };
+    let later = MobilityCheck {
+        measured_unix_s: 1_700_900_000.0,
+        routine_run_id: Some(run),
+        figures: vec![
+            fig(Measure::ThoracicRotation, Some(38.0), None),
+            fig(Measure::NeckRotation, None, Some("couldn't measure")),
+        ],
+    };
+    let first = MobilityCheck {
+        measured_unix_s: 1_700_000_000.0,
+        routine_run_id: None,
+        figures: vec![fig(Measure::ThoracicRotation, Some(31.0), None)],
+    };
+    store.save_mobility_check(&later).unwrap();
+    store.save_mobility_check(&first).unwrap();
+    let checks = store.mobility_checks().unwrap();
+    assert_eq!(checks, vec![first, later]);
+    assert_eq!(
+        checks[1]
+            .figure(Measure::NeckRotation)
+            .unwrap()
+            .note
+            .as_deref(),
+        Some("couldn't measure")
+    );
+    // A read-only history cannot add a check but still shows them.
+    drop(store);
+    let ro = Store::open_read_only(&path).unwrap();
+    assert!(ro.save_mobility_check(&checks[0]).is_err());
+    assert_eq!(ro.mobility_checks().unwrap().len(), 2);
+}

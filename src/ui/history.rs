@@ -1,5 +1,5 @@
-//! History: days with a session, every stored session, trends per exercise,
-//! and export.
+//! History: days with a session, the mobility checks' trend, every stored
+//! session, trends per exercise, and export.
 
 use egui::RichText;
 
@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::calendar::{Day, Frequency};
 use crate::store::{RoutineLink, SessionRecord, SessionStatus};
 
+use super::mobility_view::MobilityTrend;
 use super::{format_duration, line_with_dots, palette, still_plot};
 
 /// Shown instead of the good-form trend when no session reached the start
@@ -49,6 +50,8 @@ pub struct HistoryView {
     /// The zone start times are shown in, seconds east of UTC; `None` is
     /// this computer's own (set only where screenshots need a fixed place).
     pub clock_offset_s: Option<i32>,
+    /// The mobility checks and their trend chart.
+    pub mobility: MobilityTrend,
 }
 
 impl HistoryView {
@@ -64,6 +67,7 @@ impl HistoryView {
             frequency: Some(frequency),
             routine_links: HashMap::new(),
             clock_offset_s: None,
+            mobility: MobilityTrend::default(),
         }
     }
 
@@ -112,7 +116,7 @@ impl HistoryView {
             ui.add_space(4.0);
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            if self.sessions.is_empty() {
+            if self.sessions.is_empty() && self.mobility.checks.is_empty() {
                 ui.label(
                     RichText::new("No sessions yet. They appear here as soon as you start one.")
                         .size(18.0),
@@ -122,6 +126,13 @@ impl HistoryView {
             if let Some(f) = &self.frequency {
                 super::frequency::frequency_ui(ui, f);
                 ui.add_space(10.0);
+            }
+            if !self.mobility.checks.is_empty() {
+                self.mobility.ui(ui);
+                ui.add_space(10.0);
+            }
+            if self.sessions.is_empty() {
+                return;
             }
             self.trend_ui(ui);
             ui.add_space(8.0);

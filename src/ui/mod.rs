@@ -11,6 +11,7 @@ pub mod app;
 pub mod frequency;
 pub mod history;
 pub mod live_view;
+pub mod mobility_view;
 pub mod picker;
 pub mod quiet_hours;
 pub mod reminder;

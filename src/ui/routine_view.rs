@@ -7,6 +7,7 @@
 use egui::RichText;
 
 use crate::coach::Exercise;
+use crate::mobility::Figure;
 use crate::pose::PoseFrame;
 use crate::routine::{Routine, RoutineStep, SetRest, StepEnd, StepProgress, minutes_text};
 use crate::session::SessionTotals;
@@ -383,6 +384,17 @@ pub struct RoutineSummaryView {
     pub rows: Vec<StepRow>,
     /// Things to say (not saved in the history, stopped early).
     pub notes: Vec<String>,
+    /// The mobility check's figures, when the routine measured any.
+    pub mobility: Option<MobilitySummary>,
+}
+
+/// A mobility check's figures on the routine's summary.
+#[derive(Debug, Clone)]
+pub struct MobilitySummary {
+    /// This check's figures, in step order.
+    pub figures: Vec<Figure>,
+    /// The person's first check: its day in words ("3 November") and figures.
+    pub first: Option<(String, Vec<Figure>)>,
 }
 
 impl RoutineSummaryView {
@@ -417,6 +429,11 @@ impl RoutineSummaryView {
                 ui.add_space(10.0);
                 if let Some(c) = self.table_ui(ui) {
                     command = Some(c);
+                }
+                if let Some(m) = &self.mobility {
+                    ui.add_space(12.0);
+                    let first = m.first.as_ref().map(|(d, f)| (d.as_str(), f.as_slice()));
+                    super::mobility_view::check_ui(ui, &m.figures, first);
                 }
             });
         });

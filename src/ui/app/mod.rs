@@ -639,6 +639,13 @@ impl FormcoachApp {
                     // Pictures carry the sound's current state (a device may come back).
                     view.audio_problem.clone_from(&update.audio_problem);
                 }
+                if let (Some(meter), Some(pose)) = (
+                    self.routine.as_mut().and_then(|r| r.meter.as_mut()),
+                    &update.pose,
+                ) {
+                    // The mobility check reads the step's poses as they come.
+                    meter.push(pose);
+                }
                 view.apply(update);
             }
             view.refresh_texture(ctx);

@@ -5,6 +5,7 @@ use crate::coach::Exercise;
 use crate::store::{SessionTotals, StoreError};
 
 use super::super::history::HistoryView;
+use super::super::mobility_view::MobilityTrend;
 use super::super::summary::SummaryView;
 use super::{FormcoachApp, Screen};
 
@@ -17,6 +18,10 @@ impl FormcoachApp {
                     let mut view = HistoryView::new(sessions);
                     // Without the links the sessions still show, unlinked.
                     view.routine_links = store.routine_links().unwrap_or_default();
+                    // Without the checks the sessions still show.
+                    let checks = store.mobility_checks().unwrap_or_default();
+                    let offset = crate::calendar::local_offset_s(crate::calendar::now_unix_s());
+                    view.mobility = MobilityTrend::new(checks, offset);
                     if !skipped.is_empty() {
                         // What could not be read is named, not silently left out.
                         view.notice = Some(skipped.join("\n"));

@@ -7,12 +7,15 @@
 use crate::audio::{Player, Priority, Utterance, UtteranceKind};
 use crate::coach::Catalogue;
 use crate::live::SourceSpec;
+use crate::mobility::{Figure, Meter};
 use crate::routine::{Action, Phase, Routine, RoutinePlayer, Routines, StepProgress};
+use crate::store::MobilityCheck;
 
 use super::super::live_view::LiveCommand;
+use super::super::mobility_view::date_text;
 use super::super::picker::SourceChoice;
 use super::super::routine_view::{
-    NextUpView, RoutineCommand, RoutineSummaryCommand, RoutineSummaryView, StepRow,
+    MobilitySummary, NextUpView, RoutineCommand, RoutineSummaryCommand, RoutineSummaryView, StepRow,
 };
 use super::{Command, FormcoachApp, LiveEnd, Screen};
 
@@ -31,6 +34,11 @@ pub(super) struct RoutineRun {
     run_id: Option<i64>,
     /// Things to say on the summary.
     notes: Vec<String>,
+    /// Reads the playing step's poses (those the window shows), when it
+    /// measures a mobility figure.
+    pub(super) meter: Option<Meter>,
+    /// Each step's mobility figure, once it has ended.
+    figures: Vec<Option<Figure>>,
 }
 
 /// The built-in and the person's routines; a broken file is named in
@@ -156,6 +164,7 @@ impl FormcoachApp {
                 summary: None,
             })
             .collect();
+        let steps = routine.steps.len();
         let mut run = RoutineRun {
             player,
             sources,
@@ -164,6 +173,8 @@ impl FormcoachApp {
             progress: StepProgress::default(),
             run_id,
             notes: Vec::new(),
+            meter: None,
+            figures: vec![None; steps],
         };
         let actions = run.player.begin(self.ctx.input(|i| i.time));
         self.routine = Some(run);
@@ -391,6 +402,13 @@ impl FormcoachApp {
     fn start_step(&mut self, step: usize) {
         let Some(run) = &mut self.routine else { return };
         run.progress = StepProgress::default();
+        run.meter = run
+            .player
+            .routine()
+            .steps
+            .get(step)
+            .and_then(|s| s.measure)
+            .map(Meter::new);
         let Some(exercise) = run.player.exercise(step).cloned() else {
             return;
         };
@@ -407,6 +425,9 @@ impl FormcoachApp {
     fn end_step(&mut self, step: usize) {
         let ended = self.end_live();
         let Some(run) = &mut self.routine else { return };
+        if let (Some(meter), Some(slot)) = (run.meter.take(), run.figures.get_mut(step)) {
+            *slot = Some(meter.figure());
+        }
         let Some(row) = run.rows.get_mut(step) else {
             return;
         };
@@ -442,10 +463,51 @@ impl FormcoachApp {
         if run.run_id.is_none() {
             notes.push("This routine is not linked in the history (it is not writable).".into());
         }
+        let figures: Vec<Figure> = run.figures.into_iter().flatten().collect();
+        let mobility = (!figures.is_empty())
+            .then(|| self.keep_mobility_check(figures, run.run_id, &mut notes));
         self.screen = Screen::RoutineSummary(Box::new(RoutineSummaryView {
             name: run.player.routine().name.clone(),
             rows,
             notes,
+            mobility,
         }));
+    }
+
+    /// Sets a check beside the person's first one and keeps it in the
+    /// history (a history that cannot take it is said in `notes`).
+    pub(super) fn keep_mobility_check(
+        &self,
+        figures: Vec<Figure>,
+        run_id: Option<i64>,
+        notes: &mut Vec<String>,
+    ) -> MobilitySummary {
+        let now = crate::calendar::now_unix_s();
+        let offset = crate::calendar::local_offset_s(now);
+        let Some(store) = &self.store else {
+            notes.push("This check is not kept: the history is not available.".into());
+            return MobilitySummary {
+                figures,
+                first: None,
+            };
+        };
+        let first = store.mobility_checks().ok().and_then(|checks| {
+            checks
+                .into_iter()
+                .next()
+                .map(|c| (date_text(c.measured_unix_s, offset), c.figures))
+        });
+        let check = MobilityCheck {
+            measured_unix_s: now,
+            routine_run_id: run_id,
+            figures,
+        };
+        if let Err(e) = store.save_mobility_check(&check) {
+            notes.push(format!("This check could not be kept in the history: {e}"));
+        }
+        MobilitySummary {
+            figures: check.figures,
+            first,
+        }
     }
 }

@@ -157,3 +157,48 @@ fn a_routine_given_the_wrong_number_of_videos_says_so() {
     let notice = app.picker.notice.clone().unwrap_or_default();
     assert!(notice.contains("7 videos"), "{notice}");
 }
+
+/// A mobility check played in the window is kept in the history and set
+/// beside the first check there; the first check says it is the first.
+#[test]
+fn a_mobility_check_is_kept_and_compared_with_the_first() {
+    use crate::mobility::{Figure, Measure};
+    use crate::store::MobilityCheck;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::store::DB_FILE);
+    let app = FormcoachApp::with_history(
+        &egui::Context::default(),
+        WindowOptions::default(),
+        Store::open(&path),
+    );
+    let fig = |left: f64| Figure {
+        measure: Measure::ThoracicRotation,
+        left_deg: Some(left),
+        right_deg: Some(left - 6.0),
+        value_deg: None,
+        frames_used: 100,
+        frames_seen: 120,
+        note: None,
+    };
+    let mut notes = Vec::new();
+    let first = app.keep_mobility_check(vec![fig(31.0)], None, &mut notes);
+    assert!(
+        first.first.is_none(),
+        "nothing to compare the first check with"
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    let store = app.store.as_ref().unwrap();
+    let kept = store.mobility_checks().unwrap();
+    assert_eq!(kept.len(), 1);
+    let now = app.keep_mobility_check(vec![fig(38.0)], None, &mut notes);
+    let (_, before) = now.first.expect("compared with the first check");
+    assert_eq!(before, vec![fig(31.0)]);
+    let all = store.mobility_checks().unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        all.iter()
+            .map(|c: &MobilityCheck| c.figures[0].left_deg)
+            .collect::<Vec<_>>(),
+        [Some(31.0), Some(38.0)]
+    );
+}
