@@ -284,6 +284,24 @@ impl RuleKind {
         }
     }
 
+    /// Whether the rule reads the back's curve (a spine measure), which only
+    /// a pose estimated with the segmentation mask carries.
+    #[must_use]
+    pub fn reads_spine(&self) -> bool {
+        let spine = |s: &Signal| s.measure.reads_spine();
+        match self {
+            RuleKind::Still { .. } => false,
+            RuleKind::Angle { signal, .. }
+            | RuleKind::Distance { signal, .. }
+            | RuleKind::Level { signal, .. }
+            | RuleKind::NotBeyondBaseline { signal, .. }
+            | RuleKind::Tempo { signal, .. } => spine(signal),
+            RuleKind::Rep(p) | RuleKind::Hold(p) => {
+                p.signal.as_ref().is_some_and(spine) || p.gate.as_ref().is_some_and(|g| spine(&g.0))
+            }
+        }
+    }
+
     /// All points the rule reads (for required-joint checks and UI colouring).
     #[must_use]
     pub fn points(&self) -> Vec<PointRef> {
@@ -326,6 +344,22 @@ pub struct Rule {
     /// measured on the frame and everything else in 3D world points when
     /// the model gives them.
     pub space: Option<Space>,
+    /// What the rule measures instead when it reads the back's curve and
+    /// the start position showed none (a front view, a pose without a
+    /// mask): the stand-in from joints it had before the curve could be
+    /// read. Same id, cue and priority; its own kind, thresholds and space.
+    pub fallback: Option<Box<Rule>>,
+}
+
+impl Rule {
+    /// The rule as coached: its fallback when `fallback` is set and it has one.
+    #[must_use]
+    pub fn active(&self, fallback: bool) -> &Rule {
+        match &self.fallback {
+            Some(f) if fallback => f,
+            _ => self,
+        }
+    }
 }
 
 /// The coordinates a rule measures in.
@@ -387,6 +421,14 @@ impl Exercise {
         self.rules
             .iter()
             .any(|r| r.kind.progress().is_some_and(|p| p.mirror))
+    }
+
+    /// Whether any rule reads the back's curve: the pose must then be
+    /// estimated with the segmentation mask, which costs time per frame, so
+    /// it runs only for these exercises.
+    #[must_use]
+    pub fn reads_spine(&self) -> bool {
+        self.rules.iter().any(|r| r.kind.reads_spine())
     }
 
     /// The unit its range of motion is read in (that of the first progress
