@@ -229,3 +229,25 @@ max = 15.0
         .to_string();
     assert!(err.contains("fallback"), "{err}");
 }
+
+#[test]
+fn only_the_exercises_judging_the_back_need_the_mask() {
+    let (cat, errors) = Catalogue::builtin();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut spine: Vec<&str> = cat
+        .iter()
+        .filter(|e| e.reads_spine())
+        .map(|e| e.id.as_str())
+        .collect();
+    spine.sort_unstable();
+    assert_eq!(
+        spine,
+        [
+            "bench-thoracic-extension",
+            "cat-cow",
+            "laying-arm-extensions",
+            "prone-w",
+            "thoracic-extension-chair"
+        ]
+    );
+}
