@@ -240,6 +240,10 @@ fn only_the_exercises_judging_the_back_need_the_mask() {
         .map(|e| e.id.as_str())
         .collect();
     spine.sort_unstable();
+    // Their "can't see your back" is among what they may say.
+    let cat_cow = cat.get("cat-cow").unwrap();
+    let points = cat_cow.rule("cat-cow-cycle").unwrap().kind.points();
+    assert!(points.contains(&crate::coach::geometry::PointRef::Back));
     assert_eq!(
         spine,
         [

@@ -302,9 +302,19 @@ impl RuleKind {
         }
     }
 
-    /// All points the rule reads (for required-joint checks and UI colouring).
+    /// All points the rule reads (for required-joint checks and UI colouring);
+    /// [`PointRef::Back`] for a rule reading the back's curve, so what it
+    /// says when it can't see the back is known ahead (the spoken cues).
     #[must_use]
     pub fn points(&self) -> Vec<PointRef> {
+        let mut points = self.joint_points();
+        if self.reads_spine() {
+            points.push(PointRef::Back);
+        }
+        points
+    }
+
+    fn joint_points(&self) -> Vec<PointRef> {
         match self {
             RuleKind::Still { points, .. } => points.clone(),
             RuleKind::Angle { signal, .. }
