@@ -232,6 +232,56 @@ fn live_view_with_a_warning() {
     harness.get_by_label("Pause (Space)");
 }
 
+#[test]
+fn live_view_draws_the_back_line_in_its_rule_colour() {
+    // The low-back rule of the bench extension warning, with a traced back
+    // line added to the pose (the synthetic tracks carry no silhouette): the
+    // line runs from the hips to the shoulders in the warning's colour.
+    let ex = exercise("bench-thoracic-extension");
+    let frames = track("bench-thoracic-extension", "faults");
+    let (mut pose, fb) = coach_until(&ex, &frames, |fb| {
+        fb.cue
+            .as_ref()
+            .is_some_and(|c| c.severity == Severity::Warning && c.rule == "ribs-not-flaring")
+    });
+    let person = &mut pose.people[0];
+    let at = |j: formcoach::pose::Joint| {
+        let k = person.keypoint(j).unwrap();
+        (k.x, k.y)
+    };
+    let (hip, shoulder) = (
+        at(formcoach::pose::Joint::LeftHip),
+        at(formcoach::pose::Joint::LeftShoulder),
+    );
+    // A sagging arc a fifth of the trunk's length above the hip-shoulder line.
+    let (dx, dy) = (shoulder.0 - hip.0, shoulder.1 - hip.1);
+    let len = dx.hypot(dy);
+    // The normal pointing up the picture, where the back of a body on all
+    // fours is.
+    let up = if dx > 0.0 { 1.0 } else { -1.0 };
+    let line = (0..=20)
+        .map(|i| {
+            let t = i as f32 / 20.0;
+            let bulge = up * 0.2 * len * 4.0 * t * (1.0 - t);
+            (
+                hip.0 + dx * t + dy / len * bulge,
+                hip.1 + dy * t - dx / len * bulge,
+            )
+        })
+        .collect();
+    person.spine = Some(formcoach::pose::spine::Spine {
+        measure: formcoach::pose::spine::SpineMeasure {
+            thoracic_curve_deg: 10.0,
+            lumbar_curve_deg: -25.0,
+            confidence: 0.9,
+        },
+        line,
+    });
+    let mut harness = live_harness(live_view(ex, pose, fb));
+    harness.run();
+    snap(&mut harness, "live_back_line");
+}
+
 /// A made-up timeline for the history screen: three weeks of one exercise.
 fn samples() -> Vec<Sample> {
     (0..300)

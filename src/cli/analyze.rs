@@ -131,7 +131,9 @@ fn analyze_frames(
     if let Some(t) = args.threads {
         options.intra_threads = t;
     }
-    let mut estimator = super::open_model(&args.model, options, false)?;
+    // The mask graph costs time per frame: only an exercise whose rules
+    // read the back's curve runs it.
+    let mut estimator = super::open_model(&args.model, options, exercise.reads_spine())?;
     let (report, failure) = coach_frames_tapped(
         exercise,
         frames,

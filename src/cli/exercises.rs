@@ -61,6 +61,7 @@ pub(super) fn run(args: &ExercisesArgs) -> anyhow::Result<Outcome> {
                     "instructions": ex.instructions,
                     "dose": ex.dose,
                     "source": ex.source,
+                    "reads_spine": ex.reads_spine(),
                     "rules": ex.rules.iter().map(|r| json!({
                         "id": r.id,
                         "kind": r.kind.name(),
@@ -78,12 +79,17 @@ pub(super) fn run(args: &ExercisesArgs) -> anyhow::Result<Outcome> {
     for ex in catalogue.iter() {
         let _ = writeln!(
             text,
-            "{}  ({})\n  {:?}, {:?} view; {}",
+            "{}  ({})\n  {:?}, {:?} view; {}{}",
             ex.id,
             ex.name,
             ex.position,
             ex.view,
-            dose_text(ex)
+            dose_text(ex),
+            if ex.reads_spine() {
+                "; reads the back's curve (pose with the mask graph)"
+            } else {
+                ""
+            }
         );
         for r in &ex.rules {
             let _ = writeln!(text, "    {:26} {:20} {}", r.id, r.kind.name(), r.cue);

@@ -21,7 +21,10 @@ struct Poses<'a> {
     base: &'a Path,
     model: &'a str,
     tracks: Option<&'a Path>,
-    estimator: Option<Box<dyn crate::pose::PoseEstimator>>,
+    /// Without and with the segmentation mask (the back's curve).
+    estimators: [Option<Box<dyn crate::pose::PoseEstimator>>; 2],
+    /// Clips coached as an exercise that reads the back's curve.
+    spine_clips: std::collections::HashSet<String>,
     /// Each clip is posed once per run.
     seen: std::collections::HashMap<String, Vec<PoseFrame>>,
 }
@@ -37,18 +40,22 @@ impl Poses<'_> {
     }
 
     fn load(&mut self, clip: &str) -> anyhow::Result<Vec<PoseFrame>> {
-        let cache = self.tracks.map(|dir| track_path(dir, clip, self.model));
+        let spine = self.spine_clips.contains(clip);
+        let cache = self
+            .tracks
+            .map(|dir| track_path(dir, clip, self.model, spine));
         if let Some(p) = cache.as_deref().filter(|p| p.is_file()) {
             return Ok(read_track(p)?.frames);
         }
-        if self.estimator.is_none() {
-            self.estimator = Some(super::open_model(
+        let slot = &mut self.estimators[usize::from(spine)];
+        if slot.is_none() {
+            *slot = Some(super::open_model(
                 self.model,
                 SessionOptions::default(),
-                false,
+                spine,
             )?);
         }
-        let Some(est) = self.estimator.as_mut() else {
+        let Some(est) = slot.as_mut() else {
             anyhow::bail!("no pose model");
         };
         // A clip is a new video: nothing tracked in the last one carries over.
@@ -69,11 +76,35 @@ pub(super) fn run(
 ) -> anyhow::Result<Outcome> {
     let file = LabelsFile::read(labels)?;
     let catalogue = load_catalogue();
+    let recipe = faults.map(Recipe::read).transpose()?;
+    // A clip is posed with the mask graph when any exercise it is coached
+    // as reads the back's curve, as `analyze` would pose it.
+    let reads_spine = |id: &str| {
+        catalogue
+            .get(id)
+            .is_some_and(crate::coach::Exercise::reads_spine)
+    };
+    let mut spine_clips = std::collections::HashSet::new();
+    for clip in &file.clips {
+        if clip
+            .expect
+            .iter()
+            .any(|e| e.exercise.as_deref().is_some_and(reads_spine))
+        {
+            spine_clips.insert(clip.clip.clone());
+        }
+    }
+    for inj in recipe.iter().flat_map(|r| &r.inject) {
+        if reads_spine(&inj.exercise) {
+            spine_clips.insert(inj.clip.clone());
+        }
+    }
     let mut poses = Poses {
         base: labels.parent().unwrap_or_else(|| Path::new(".")),
         model,
         tracks,
-        estimator: None,
+        estimators: [None, None],
+        spine_clips,
         seen: std::collections::HashMap::new(),
     };
     let mut out = std::io::stdout().lock();
@@ -100,8 +131,7 @@ pub(super) fn run(
             )?;
         }
     }
-    if let Some(recipe) = faults {
-        let recipe = Recipe::read(recipe)?;
+    if let Some(recipe) = recipe {
         writeln!(
             out,
             "semi-real faults ({}): fault warned within {FAULT_WINDOW_S} s, clean twin quiet",
@@ -162,11 +192,15 @@ fn pose_video(
     Ok(frames)
 }
 
-fn track_path(dir: &Path, clip: &str, model: &str) -> PathBuf {
+/// `<clip>.<model>.jsonl`, or `<clip>.<model>-spine.jsonl` when posed with
+/// the mask: a track kept from before carries no back curve, and reusing it
+/// would coach the spine rules on their stand-ins without saying so.
+fn track_path(dir: &Path, clip: &str, model: &str, spine: bool) -> PathBuf {
     let stem = Path::new(clip)
         .file_stem()
         .map_or_else(|| clip.to_owned(), |s| s.to_string_lossy().into_owned());
-    dir.join(format!("{stem}.{model}.jsonl"))
+    let mask = if spine { "-spine" } else { "" };
+    dir.join(format!("{stem}.{model}{mask}.jsonl"))
 }
 
 fn write_track(path: &Path, frames: &[PoseFrame]) -> anyhow::Result<()> {

@@ -56,7 +56,9 @@ pub struct EvalArgs {
     /// Pose model for the clips of `--labels`.
     #[arg(long, default_value = crate::pose::DEFAULT_MODEL)]
     pub model: String,
-    /// Keep each clip's pose track here (`<clip>.<model>.jsonl`) and reuse it
+    /// Keep each clip's pose track here (`<clip>.<model>.jsonl`, or
+    /// `<clip>.<model>-spine.jsonl` for a clip posed with the mask graph
+    /// because an exercise it is coached as reads the back's curve) and reuse it
     /// on the next run instead of running the model again.
     #[arg(long, value_name = "DIR")]
     pub tracks: Option<PathBuf>,

@@ -18,6 +18,25 @@ const SHOULDER_SPAN_PER_TORSO: f32 = 0.8;
 /// Vectors shorter than this fraction of the torso are treated as having no direction.
 const DEGENERATE_TORSO: f32 = 1e-3;
 
+/// Below this confidence the back's curve counts as unseen. The estimator
+/// scales its confidence by how side-on the view is (0.3 at the edge of a
+/// side view, 1 in profile) and cuts it to under 0.3 when an arm lies along
+/// the back, so 0.4 keeps clean side views (0.6-0.9 on the seated cat-cow
+/// clip) and drops an outline that is an arm's, or a back half turned away.
+pub const MIN_BACK_CONFIDENCE: f32 = 0.4;
+
+/// The back's curve as the rules read it, from the person's silhouette
+/// (see [`crate::pose::spine`]); degrees, positive = rounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BackCurve {
+    /// Upper back.
+    pub thoracic_deg: f32,
+    /// Low back.
+    pub lumbar_deg: f32,
+    /// 0..1, as the estimator gave it.
+    pub confidence: f32,
+}
+
 /// A point a rule can ask for: one joint, or the midpoint of a left/right pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -26,6 +45,10 @@ pub enum PointRef {
     Joint(Joint),
     /// Midpoint of a pair, stored as its left joint.
     Mid(Joint),
+    /// The curve of the back: no landmark, but what a spine measure needs
+    /// to see, so a rule reading it says it cannot see it the same way a
+    /// rule says so of a hidden joint. Never written in files.
+    Back,
 }
 
 impl PointRef {
@@ -49,7 +72,7 @@ impl PointRef {
     pub fn mirrored(self) -> PointRef {
         match self {
             PointRef::Joint(j) => PointRef::Joint(j.mirrored()),
-            PointRef::Mid(_) => self,
+            PointRef::Mid(_) | PointRef::Back => self,
         }
     }
 
@@ -67,7 +90,7 @@ impl PointRef {
                 Some(s) if s != side => PointRef::Joint(j.mirrored()),
                 _ => self,
             },
-            PointRef::Joint(_) => self,
+            PointRef::Joint(_) | PointRef::Back => self,
         }
     }
 
@@ -77,6 +100,7 @@ impl PointRef {
         match self {
             PointRef::Joint(j) => vec![j],
             PointRef::Mid(l) => vec![l, l.mirrored()],
+            PointRef::Back => Vec::new(),
         }
     }
 
@@ -89,6 +113,7 @@ impl PointRef {
                 let pair = l.name().trim_start_matches("left_").replace('_', " ");
                 format!("{pair}s")
             }
+            PointRef::Back => "back".to_owned(),
         }
     }
 }
@@ -111,6 +136,7 @@ impl std::fmt::Display for PointRef {
         match self {
             PointRef::Joint(j) => f.write_str(j.name()),
             PointRef::Mid(l) => write!(f, "mid_{}", l.name().trim_start_matches("left_")),
+            PointRef::Back => f.write_str("back"),
         }
     }
 }
@@ -148,7 +174,13 @@ impl Unseen {
     /// The message shown instead of a warning.
     #[must_use]
     pub fn message(self) -> String {
-        format!("I can't see your {}", self.0.spoken())
+        match self.0 {
+            PointRef::Back => {
+                "I can't see the curve of your back from this angle: turn side-on to the camera."
+                    .to_owned()
+            }
+            p => format!("I can't see your {}", p.spoken()),
+        }
     }
 }
 
@@ -161,6 +193,8 @@ pub struct Body {
     /// Whether a midpoint may stand in for a pair when only one side is seen
     /// (side views hide the far limb).
     pub mid_fallback: bool,
+    /// The back's curve, when the pose carries one (a mask, a side view).
+    pub spine: Option<BackCurve>,
     /// The same landmarks in frame pixels, when the points are world metres.
     /// BlazePose's world points are centred on the hips, so a body that
     /// shifts as a whole (hips rocking, sliding off a roller, standing up) does
@@ -190,18 +224,49 @@ impl Body {
             }
             points
         };
+        let spine = person.spine.as_ref().map(|s| BackCurve {
+            thoracic_deg: s.measure.thoracic_curve_deg as f32,
+            lumbar_deg: s.measure.lumbar_curve_deg as f32,
+            confidence: s.measure.confidence as f32,
+        });
         Body {
             points: table(is_3d),
             is_3d,
             mid_fallback,
-            image: is_3d.then(|| Box::new(Body::from_points(table(false), false, mid_fallback))),
+            spine,
+            image: is_3d.then(|| {
+                Box::new(Body::from_points(table(false), false, mid_fallback).with_spine(spine))
+            }),
         }
+    }
+
+    /// The same body carrying `spine` (also in its frame-pixel twin).
+    #[must_use]
+    pub fn with_spine(mut self, spine: Option<BackCurve>) -> Body {
+        self.spine = spine;
+        if let Some(image) = self.image.as_mut() {
+            image.spine = spine;
+        }
+        self
+    }
+
+    /// The back's curve when it is seen well enough to judge
+    /// ([`MIN_BACK_CONFIDENCE`]); otherwise the back is unseen.
+    pub fn back(&self) -> Result<BackCurve, Unseen> {
+        self.spine
+            .filter(|s| {
+                s.confidence >= MIN_BACK_CONFIDENCE
+                    && s.thoracic_deg.is_finite()
+                    && s.lumbar_deg.is_finite()
+            })
+            .ok_or(Unseen(PointRef::Back))
     }
 
     /// The same body with its frame-pixel twin (baselines averaged in both).
     #[must_use]
     pub fn with_image(mut self, image: Option<Body>) -> Body {
-        self.image = image.map(Box::new);
+        let spine = self.spine;
+        self.image = image.map(|b| Box::new(Body { spine, ..b }));
         self
     }
 
@@ -225,6 +290,7 @@ impl Body {
             points,
             is_3d,
             mid_fallback,
+            spine: None,
             image: None,
         }
     }
@@ -265,6 +331,7 @@ impl Body {
                     (None, None) => Err(Unseen(point)),
                 }
             }
+            PointRef::Back => Err(Unseen(point)),
         }
     }
 
@@ -393,6 +460,10 @@ pub enum Measure {
     Toward,
     /// How far the points' centroid moved from its baseline.
     Displacement,
+    /// The upper back's curve from the silhouette, degrees, + rounded.
+    ThoracicFlexion,
+    /// The low back's curve from the silhouette, degrees, + rounded.
+    LumbarFlexion,
 }
 
 /// What a measure's numbers mean.
@@ -432,6 +503,24 @@ impl Measure {
             | Measure::Horizontal
             | Measure::Rise => Some(2),
             Measure::Displacement => None,
+            Measure::ThoracicFlexion | Measure::LumbarFlexion => Some(0),
+        }
+    }
+
+    /// Whether the measure reads the back's curve (no points: the body's
+    /// silhouette), which only a pose with a mask, seen side-on, carries.
+    #[must_use]
+    pub fn reads_spine(self) -> bool {
+        matches!(self, Measure::ThoracicFlexion | Measure::LumbarFlexion)
+    }
+
+    /// The measure on the back's curve, for the spine measures.
+    #[must_use]
+    pub fn of_back(self, back: &BackCurve) -> Option<f32> {
+        match self {
+            Measure::ThoracicFlexion => Some(back.thoracic_deg),
+            Measure::LumbarFlexion => Some(back.lumbar_deg),
+            _ => None,
         }
     }
 
@@ -445,7 +534,9 @@ impl Measure {
             | Measure::Tilt
             | Measure::Roll
             | Measure::Yaw
-            | Measure::Turn => Unit::Deg,
+            | Measure::Turn
+            | Measure::ThoracicFlexion
+            | Measure::LumbarFlexion => Unit::Deg,
             Measure::Distance
             | Measure::Horizontal
             | Measure::Rise
@@ -548,6 +639,8 @@ impl Measure {
                 Some(base) => norm(sub(centroid(p), base)) / torso,
                 None => 0.0,
             },
+            // Read off the body's back curve, not its points (`Prepared::value`).
+            Measure::ThoracicFlexion | Measure::LumbarFlexion => return None,
         };
         value.is_finite().then_some(value)
     }
@@ -601,6 +694,28 @@ mod tests {
             Unseen(PointRef::Joint(Joint::LeftHip)).message(),
             "I can't see your left hip"
         );
+        let back = Unseen(PointRef::Back).message();
+        assert!(
+            back.contains("curve of your back") && back.contains("side-on"),
+            "{back}"
+        );
+        // Not a name a file may use as a point.
+        assert_eq!(PointRef::parse("back"), None);
+    }
+
+    #[test]
+    fn back_is_unseen_without_a_confident_curve() {
+        let curve = |confidence| BackCurve {
+            thoracic_deg: 30.0,
+            lumbar_deg: -5.0,
+            confidence,
+        };
+        let body = |s| Body::from_points([None; 33], false, true).with_spine(s);
+        assert_eq!(body(None).back(), Err(Unseen(PointRef::Back)));
+        assert_eq!(body(Some(curve(0.2))).back(), Err(Unseen(PointRef::Back)));
+        let seen = body(Some(curve(0.8))).back().unwrap();
+        assert_eq!(Measure::ThoracicFlexion.of_back(&seen), Some(30.0));
+        assert_eq!(Measure::LumbarFlexion.of_back(&seen), Some(-5.0));
     }
 
     #[test]

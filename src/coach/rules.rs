@@ -98,6 +98,14 @@ impl Prepared {
     /// standing in (or the other way round) counts as unseen: the two sides sit a
     /// shoulder or hip width apart, so the switch alone would read as movement.
     pub fn value(&mut self, body: &Body, min_score: f32) -> Result<Option<f32>, Unseen> {
+        if self.signal.measure.reads_spine() {
+            // No points: the back's curve, unseen when not confidently read.
+            let v = self.signal.measure.of_back(&body.back()?);
+            if self.base.is_none() {
+                self.base = v;
+            }
+            return Ok(v);
+        }
         let mut buf = [[0.0; 3]; MAX_POINTS];
         let mut src = [Source::Both; MAX_POINTS];
         let n = self.signal.points.len().min(MAX_POINTS);

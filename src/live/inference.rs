@@ -108,8 +108,11 @@ impl Inference {
             }));
             return self.finish();
         }
+        // The mask graph costs time per frame: only exercises whose rules
+        // read the back's curve run it.
+        let spine = self.config.exercise.reads_spine();
         let mut estimator =
-            match pose::open_estimator(&self.config.model, SessionOptions::default()) {
+            match pose::open_estimator_with(&self.config.model, SessionOptions::default(), spine) {
                 Ok(e) => e,
                 Err(e) => {
                     self.send(Update::failed(&LiveError::Open(Arc::new(e))));
@@ -187,7 +190,7 @@ impl Inference {
             repaint();
         });
         crate::models::fetch_missing(
-            &pose::required_models(&self.config.model),
+            &pose::required_models_with(&self.config.model, self.config.exercise.reads_spine()),
             &Progress::stderr().with_sink(sink),
         )
     }

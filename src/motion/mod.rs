@@ -15,6 +15,23 @@ pub const RESET_AFTER_S: f64 = 0.5;
 pub const MIN_FILTER_SCORE: f32 = 0.1;
 /// Frame interval assumed for frames without timestamps.
 const DEFAULT_FRAME_S: f64 = 1.0 / 30.0;
+/// The back's curve is filtered in hundreds of degrees: a curve swinging
+/// 50 degrees in a second then moves about as fast, in filter units, as a
+/// joint crossing half the frame, so the keypoints' tuning suits it too
+/// (jitter of a few degrees damped, a cat-to-cow swing followed within a
+/// frame or two).
+const SPINE_UNIT_DEG: f64 = 100.0;
+
+/// Filters of the two back-curve angles, restarted like a joint's when the
+/// curve has not been seen for [`RESET_AFTER_S`] (the person turned to the
+/// camera, or the mask lost the back): a curve seen again from a new angle
+/// must not slide over from the old one.
+#[derive(Debug, Clone, Default)]
+struct SpineFilter {
+    thoracic: OneEuro,
+    lumbar: OneEuro,
+    last_seen_s: Option<f64>,
+}
 
 #[derive(Debug, Clone, Default)]
 struct JointFilter {
@@ -27,6 +44,7 @@ struct JointFilter {
 pub struct Smoother {
     params: OneEuroParams,
     joints: Vec<JointFilter>,
+    spine: SpineFilter,
     last_t: Option<f64>,
 }
 
@@ -43,12 +61,15 @@ impl Smoother {
         Smoother {
             params,
             joints: vec![JointFilter::default(); BLAZEPOSE_33.len()],
+            spine: SpineFilter::default(),
             last_t: None,
         }
     }
 
-    /// Returns `frame` with its first person's keypoints filtered. Low-score or
-    /// non-finite keypoints pass through untouched (the coach treats them as unseen).
+    /// Returns `frame` with its first person's keypoints and back curve
+    /// filtered. Low-score or non-finite keypoints pass through untouched (the
+    /// coach treats them as unseen); a missing back curve stays missing, and
+    /// its confidence and traced line pass through as they are.
     #[must_use]
     pub fn smooth(&mut self, frame: &PoseFrame) -> PoseFrame {
         let mut out = frame.clone();
@@ -62,6 +83,20 @@ impl Smoother {
         };
         let scale = f64::from(frame.height.max(1));
         let params = self.params;
+        if let Some(spine) = person.spine.as_mut() {
+            let m = &mut spine.measure;
+            if m.thoracic_curve_deg.is_finite() && m.lumbar_curve_deg.is_finite() {
+                let f = &mut self.spine;
+                if f.last_seen_s.is_none_or(|s| t - s > RESET_AFTER_S) {
+                    f.thoracic.reset();
+                    f.lumbar.reset();
+                }
+                f.last_seen_s = Some(t);
+                let k = SPINE_UNIT_DEG;
+                m.thoracic_curve_deg = f.thoracic.filter(&params, t, m.thoracic_curve_deg / k) * k;
+                m.lumbar_curve_deg = f.lumbar.filter(&params, t, m.lumbar_curve_deg / k) * k;
+            }
+        }
         for k in &mut person.keypoints {
             let jf = &mut self.joints[k.joint as usize];
             let seen = k.score >= MIN_FILTER_SCORE && k.x.is_finite() && k.y.is_finite();
@@ -116,6 +151,47 @@ mod tests {
             }],
             others_present: 0,
         }
+    }
+
+    fn spine_frame(t: f64, thoracic: Option<f64>) -> PoseFrame {
+        let mut f = frame(t, 200.0, 0.9);
+        f.people[0].spine = thoracic.map(|deg| crate::pose::spine::Spine {
+            measure: crate::pose::spine::SpineMeasure {
+                thoracic_curve_deg: deg,
+                lumbar_curve_deg: -deg / 2.0,
+                confidence: 0.8,
+            },
+            line: vec![(1.0, 2.0)],
+        });
+        f
+    }
+
+    fn thoracic(f: &PoseFrame) -> Option<f64> {
+        f.people[0]
+            .spine
+            .as_ref()
+            .map(|s| s.measure.thoracic_curve_deg)
+    }
+
+    #[test]
+    fn back_curve_is_smoothed_and_restarts_after_a_gap() {
+        let mut s = Smoother::default();
+        let mut last = None;
+        for i in 0..60 {
+            let jitter = if i % 2 == 0 { 4.0 } else { -4.0 };
+            last = thoracic(&s.smooth(&spine_frame(f64::from(i) / 30.0, Some(20.0 + jitter))));
+        }
+        let last = last.unwrap();
+        assert!((last - 20.0).abs() < 2.5, "{last}");
+        // Confidence and the traced line are carried as they came.
+        let out = s.smooth(&spine_frame(2.0, Some(20.0)));
+        let sp = out.people[0].spine.as_ref().unwrap();
+        assert!((sp.measure.confidence - 0.8).abs() < 1e-9);
+        assert_eq!(sp.line, vec![(1.0, 2.0)]);
+        // Missing stays missing; seen again after a second, no slide from 20.
+        assert_eq!(thoracic(&s.smooth(&spine_frame(2.5, None))), None);
+        let back = thoracic(&s.smooth(&spine_frame(3.2, Some(-10.0)))).unwrap();
+        assert!((back + 10.0).abs() < 1e-6, "{back}");
     }
 
     #[test]

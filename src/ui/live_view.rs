@@ -211,6 +211,8 @@ impl LiveView {
                 )
             };
             let states = joint_states(self.feedback.as_ref());
+            let back = back_line::back_state(&self.exercise, self.feedback.as_ref(), person);
+            back_line::draw_back_line(&ui.painter_at(rect), person, back, to_screen, rect.width());
             draw_skeleton(
                 &ui.painter_at(rect),
                 person,
@@ -597,5 +599,6 @@ fn hold_ring(painter: &egui::Painter, centre: Pos2, radius: f32, fraction: f32, 
     painter.add(egui::Shape::line(points, Stroke::new(8.0, palette::GOOD)));
 }
 
+mod back_line;
 #[cfg(test)]
 mod tests;

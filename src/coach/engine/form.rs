@@ -22,6 +22,8 @@ pub(super) struct FormRule {
     pub(super) during: Option<usize>,
     /// The point this frame could not see, when it could not.
     pub(super) unseen: Option<PointRef>,
+    /// Coached with the rule's stand-in (no back curve at the baseline).
+    pub(super) fallback: bool,
 }
 
 impl Coach {
@@ -42,7 +44,7 @@ impl Coach {
             .iter()
             .find_map(|p| p.active_side().and_then(|i| p.side_of(i)));
         for f in &mut self.form {
-            let rule = &self.exercise.rules[f.index];
+            let rule = self.exercise.rules[f.index].active(f.fallback);
             let active = f.during.is_none_or(|d| in_position[d]);
             let mut value = None;
             let state = if active {

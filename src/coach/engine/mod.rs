@@ -12,6 +12,8 @@ mod form;
 mod progress;
 mod setup;
 #[cfg(test)]
+mod spine_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 mod warning;
 
@@ -122,6 +124,7 @@ impl Coach {
                         entered_once: false,
                         after: progress_index(&p.after),
                         excursions: vec![Excursion::default(); n],
+                        fallback: false,
                     });
                 }
                 _ => form.push(FormRule {
@@ -132,6 +135,7 @@ impl Coach {
                     warning: Warning::default(),
                     during: progress_index(&rule.during),
                     unseen: None,
+                    fallback: false,
                 }),
             }
         }

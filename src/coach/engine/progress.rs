@@ -29,6 +29,8 @@ pub(super) struct ProgressRule {
     pub(super) after: Option<usize>,
     /// Per side, for rules measured against the baseline.
     pub(super) excursions: Vec<Excursion>,
+    /// Counted with the rule's stand-in (no back curve at the baseline).
+    pub(super) fallback: bool,
 }
 
 impl ProgressRule {
@@ -70,7 +72,9 @@ impl Coach {
                 Some(a) => self.progress[a].entered_once,
                 None => true,
             };
-            let min_score = self.exercise.rules[self.progress[pi].index].min_score;
+            let min_score = self.exercise.rules[self.progress[pi].index]
+                .active(self.progress[pi].fallback)
+                .min_score;
             let p = &mut self.progress[pi];
             let n = p.sides.len();
             // Measured against the baseline: count excursions, wherever the

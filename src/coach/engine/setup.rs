@@ -10,7 +10,7 @@ use super::{
     SETTLE_TOLERANCE_TORSO, joints_of,
 };
 use crate::coach::exercise::{DEFAULT_MIN_SCORE, RuleKind, Signal, Space, View};
-use crate::coach::geometry::{Body, Measure, PointRef, Vec3, joint_side};
+use crate::coach::geometry::{BackCurve, Body, Measure, PointRef, Vec3, joint_side};
 use crate::coach::rules::Prepared;
 
 #[derive(Debug, Clone)]
@@ -29,6 +29,9 @@ pub(super) struct SetupState {
     /// baseline if the movement goes on (the exercise has begun) rather
     /// than settling into a new still stretch (a shuffle into place).
     pub(super) candidate: Option<(Box<SetupState>, f64)>,
+    /// The back's curve summed over the frames that saw it confidently
+    /// (thoracic, lumbar, confidence) and how many did.
+    pub(super) spine_sum: ([f64; 3], u32),
     /// Coaching has begun from this window's average and the person has not
     /// moved since: each still frame still goes into the average. Holds
     /// where every point of every rule was when coaching began.
@@ -81,6 +84,7 @@ impl SetupState {
             image_sum: Box::new(NO_SUMS),
             frames: 0,
             near_votes: [0; 2],
+            spine_sum: ([0.0; 3], 0),
             last_t: 0.0,
             candidate: None,
             refining: None,
@@ -93,6 +97,7 @@ impl SetupState {
         *self.image_sum = NO_SUMS;
         self.frames = 0;
         self.near_votes = [0; 2];
+        self.spine_sum = ([0.0; 3], 0);
     }
     pub(super) fn add(&mut self, body: &Body, near: Option<Side>) {
         self.frames += 1;
@@ -102,6 +107,13 @@ impl SetupState {
             None => {}
         }
         accumulate(&mut self.sum, body);
+        if let Ok(back) = body.back() {
+            let (sum, n) = &mut self.spine_sum;
+            sum[0] += f64::from(back.thoracic_deg);
+            sum[1] += f64::from(back.lumbar_deg);
+            sum[2] += f64::from(back.confidence);
+            *n += 1;
+        }
         if let Some(image) = body.image() {
             accumulate(&mut self.image_sum, image);
         }
@@ -128,8 +140,20 @@ impl SetupState {
                 mid_fallback,
             )
         });
+        // Like a joint, the back's curve is part of the baseline when at
+        // least half the window saw it.
+        let (sum, n) = self.spine_sum;
+        let spine = (n > 0 && n * 2 >= self.frames).then(|| {
+            let k = f64::from(n);
+            BackCurve {
+                thoracic_deg: (sum[0] / k) as f32,
+                lumbar_deg: (sum[1] / k) as f32,
+                confidence: (sum[2] / k) as f32,
+            }
+        });
         Body::from_points(mean_points(&self.sum, self.frames), is_3d, mid_fallback)
             .with_image(image)
+            .with_spine(spine)
     }
 }
 
@@ -319,7 +343,8 @@ impl Coach {
                         form_signal(&rule.kind).measure,
                         Measure::Roll | Measure::Yaw | Measure::Turn
                     );
-                for p in rule.kind.points() {
+                let stand_in = rule.fallback.iter().flat_map(|f| f.kind.points());
+                for p in rule.kind.points().into_iter().chain(stand_in) {
                     let p = match p {
                         PointRef::Joint(j) if !relation => match joint_side(j) {
                             Some(Side::Left) => PointRef::Mid(j),
@@ -339,6 +364,23 @@ impl Coach {
 
     pub(super) fn capture_baseline(&mut self, baseline: &Body, fallback_torso: f32) {
         self.torso_len = baseline.torso_len(0.0).unwrap_or(fallback_torso);
+        // A rule reading the back's curve keeps to its stand-in for this
+        // baseline when the start position showed no curve (a front view,
+        // a pose without a mask): switching measures mid-rep would mix two
+        // scales. Without a stand-in the rule says it can't see the back.
+        let stand_in = |rule: &crate::coach::exercise::Rule| {
+            rule.fallback.is_some() && baseline.back().is_err()
+        };
+        for f in &mut self.form {
+            f.fallback = stand_in(&self.exercise.rules[f.index]);
+        }
+        for p in &mut self.progress {
+            let rule = &self.exercise.rules[p.index];
+            p.fallback = stand_in(rule);
+            if let Some(progress) = rule.active(p.fallback).kind.progress() {
+                p.progress = progress.clone();
+            }
+        }
         self.prepare_rules(baseline, self.torso_len);
         for f in &mut self.form {
             f.history = [Vec::new(), Vec::new()];
@@ -356,7 +398,7 @@ impl Coach {
     /// rules have seen since (warnings, reps under way) as it is.
     fn prepare_rules(&mut self, baseline: &Body, torso: f32) {
         for f in &mut self.form {
-            let rule = &self.exercise.rules[f.index];
+            let rule = self.exercise.rules[f.index].active(f.fallback);
             let mut signal = form_signal(&rule.kind);
             // Whole-body shifts are lost in hip-centred world points: a
             // displacement is measured on the frame pixels, in the torso
@@ -393,7 +435,7 @@ impl Coach {
             f.prepared = prepared;
         }
         for p in &mut self.progress {
-            let rule = &self.exercise.rules[p.index];
+            let rule = self.exercise.rules[p.index].active(p.fallback);
             let min_score = rule.min_score;
             let in_image = rule.space == Some(Space::Image) && baseline.image().is_some();
             let (space, unit) = match baseline.image() {

@@ -284,9 +284,37 @@ impl RuleKind {
         }
     }
 
-    /// All points the rule reads (for required-joint checks and UI colouring).
+    /// Whether the rule reads the back's curve (a spine measure), which only
+    /// a pose estimated with the segmentation mask carries.
+    #[must_use]
+    pub fn reads_spine(&self) -> bool {
+        let spine = |s: &Signal| s.measure.reads_spine();
+        match self {
+            RuleKind::Still { .. } => false,
+            RuleKind::Angle { signal, .. }
+            | RuleKind::Distance { signal, .. }
+            | RuleKind::Level { signal, .. }
+            | RuleKind::NotBeyondBaseline { signal, .. }
+            | RuleKind::Tempo { signal, .. } => spine(signal),
+            RuleKind::Rep(p) | RuleKind::Hold(p) => {
+                p.signal.as_ref().is_some_and(spine) || p.gate.as_ref().is_some_and(|g| spine(&g.0))
+            }
+        }
+    }
+
+    /// All points the rule reads (for required-joint checks and UI colouring);
+    /// [`PointRef::Back`] for a rule reading the back's curve, so what it
+    /// says when it can't see the back is known ahead (the spoken cues).
     #[must_use]
     pub fn points(&self) -> Vec<PointRef> {
+        let mut points = self.joint_points();
+        if self.reads_spine() {
+            points.push(PointRef::Back);
+        }
+        points
+    }
+
+    fn joint_points(&self) -> Vec<PointRef> {
         match self {
             RuleKind::Still { points, .. } => points.clone(),
             RuleKind::Angle { signal, .. }
@@ -326,6 +354,22 @@ pub struct Rule {
     /// measured on the frame and everything else in 3D world points when
     /// the model gives them.
     pub space: Option<Space>,
+    /// What the rule measures instead when it reads the back's curve and
+    /// the start position showed none (a front view, a pose without a
+    /// mask): the stand-in from joints it had before the curve could be
+    /// read. Same id, cue and priority; its own kind, thresholds and space.
+    pub fallback: Option<Box<Rule>>,
+}
+
+impl Rule {
+    /// The rule as coached: its fallback when `fallback` is set and it has one.
+    #[must_use]
+    pub fn active(&self, fallback: bool) -> &Rule {
+        match &self.fallback {
+            Some(f) if fallback => f,
+            _ => self,
+        }
+    }
 }
 
 /// The coordinates a rule measures in.
@@ -387,6 +431,14 @@ impl Exercise {
         self.rules
             .iter()
             .any(|r| r.kind.progress().is_some_and(|p| p.mirror))
+    }
+
+    /// Whether any rule reads the back's curve: the pose must then be
+    /// estimated with the segmentation mask, which costs time per frame, so
+    /// it runs only for these exercises.
+    #[must_use]
+    pub fn reads_spine(&self) -> bool {
+        self.rules.iter().any(|r| r.kind.reads_spine())
     }
 
     /// The unit its range of motion is read in (that of the first progress

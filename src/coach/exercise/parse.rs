@@ -71,7 +71,7 @@ struct RawExercise {
     motion: Option<Motion>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGate {
     measure: Measure,
@@ -79,7 +79,32 @@ struct RawGate {
     min: f32,
 }
 
-#[derive(Deserialize)]
+/// A spine rule's stand-in: the measure and thresholds that replace the
+/// rule's own where the back's curve cannot be seen. Its dwell is its own
+/// (a joint signal jitters differently from the curve).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFallback {
+    measure: Option<Measure>,
+    #[serde(default)]
+    points: Vec<PointRef>,
+    span_torso: Option<f32>,
+    span: Option<String>,
+    baseline: Option<bool>,
+    min: Option<f32>,
+    max: Option<f32>,
+    min_torso: Option<f32>,
+    max_torso: Option<f32>,
+    direction: Option<Direction>,
+    axis: Option<Axis>,
+    enter: Option<f32>,
+    exit: Option<f32>,
+    space: Option<Space>,
+    min_score: Option<f32>,
+    dwell_s: Option<f64>,
+}
+
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
     id: String,
@@ -110,6 +135,7 @@ struct RawRule {
     space: Option<Space>,
     priority: Option<u32>,
     cue: Option<String>,
+    fallback: Option<RawFallback>,
 }
 
 impl RawExercise {
@@ -336,7 +362,48 @@ impl RawRule {
         }
     }
 
-    fn validate(self) -> Result<Rule, String> {
+    /// The rule as its fallback states it: the fallback's measure, points
+    /// and thresholds with the rule's id, kind, cue and timing.
+    fn with_fallback(&self, f: RawFallback) -> RawRule {
+        RawRule {
+            measure: f.measure,
+            points: f.points,
+            span_torso: f.span_torso,
+            span: f.span,
+            baseline: f.baseline.unwrap_or(self.baseline),
+            min: f.min,
+            max: f.max,
+            min_torso: f.min_torso,
+            max_torso: f.max_torso,
+            direction: f.direction.or(self.direction),
+            axis: f.axis.or(self.axis),
+            enter: f.enter,
+            exit: f.exit,
+            space: f.space,
+            min_score: f.min_score.or(self.min_score),
+            dwell_s: f.dwell_s,
+            fallback: None,
+            ..self.clone()
+        }
+    }
+
+    /// The rule's stand-in, checked: itself no reader of the curve.
+    fn take_fallback(&mut self) -> Result<Option<Box<Rule>>, String> {
+        let Some(f) = self.fallback.take() else {
+            return Ok(None);
+        };
+        let fb = self.with_fallback(f).validate()?;
+        if fb.kind.reads_spine() {
+            return Err(format!(
+                "rule `{}`: its `fallback` must not read the back's curve too",
+                self.id
+            ));
+        }
+        Ok(Some(Box::new(fb)))
+    }
+
+    fn validate(mut self) -> Result<Rule, String> {
+        let fallback = self.take_fallback()?;
         self.check_finite()?;
         let kind = match self.kind.as_str() {
             "still" => RuleKind::Still {
@@ -418,7 +485,14 @@ impl RawRule {
         {
             return Err(format!("rule `{}`: dwell_s must be within 0..2 s", self.id));
         }
+        if fallback.is_some() && !kind.reads_spine() {
+            return Err(format!(
+                "rule `{}`: a `fallback` only stands in for a measure of the back's curve (thoracic_flexion, lumbar_flexion)",
+                self.id
+            ));
+        }
         Ok(Rule {
+            fallback,
             id: self.id,
             kind,
             min_score,
