@@ -20,6 +20,8 @@ pub(super) struct FormRule {
     pub(super) history: [Vec<(f64, Vec3)>; 2],
     pub(super) warning: Warning,
     pub(super) during: Option<usize>,
+    /// Only on the `during` rep's way out.
+    pub(super) during_out: bool,
     /// The point this frame could not see, when it could not.
     pub(super) unseen: Option<PointRef>,
     /// Coached with the rule's stand-in (no back curve at the baseline).
@@ -39,13 +41,16 @@ impl Coach {
             .iter()
             .map(|p| p.active_side().is_some())
             .collect();
+        let on_way_out: Vec<bool> = self.progress.iter().map(|p| p.on_way_out()).collect();
         let side = self
             .progress
             .iter()
             .find_map(|p| p.active_side().and_then(|i| p.side_of(i)));
         for f in &mut self.form {
             let rule = self.exercise.rules[f.index].active(f.fallback);
-            let active = f.during.is_none_or(|d| in_position[d]);
+            let active = f
+                .during
+                .is_none_or(|d| in_position[d] && (!f.during_out || on_way_out[d]));
             let mut value = None;
             let state = if active {
                 let mut verdict = Ok(None);

@@ -125,6 +125,7 @@ impl Coach {
                         after: progress_index(&p.after),
                         excursions: vec![Excursion::default(); n],
                         fallback: false,
+                        last: vec![None; n],
                     });
                 }
                 _ => form.push(FormRule {
@@ -134,6 +135,7 @@ impl Coach {
                     history: [Vec::new(), Vec::new()],
                     warning: Warning::default(),
                     during: progress_index(&rule.during),
+                    during_out: rule.during_out,
                     unseen: None,
                     fallback: false,
                 }),

@@ -31,6 +31,9 @@ pub(super) struct ProgressRule {
     pub(super) excursions: Vec<Excursion>,
     /// Counted with the rule's stand-in (no back curve at the baseline).
     pub(super) fallback: bool,
+    /// Per side, this frame's reading of the measure (against the start
+    /// where the rule is measured so).
+    pub(super) last: Vec<Option<f32>>,
 }
 
 impl ProgressRule {
@@ -39,6 +42,20 @@ impl ProgressRule {
     }
     pub(super) fn side_of(&self, i: usize) -> Option<Side> {
         self.progress.mirror.then(|| Side::from_index(i))
+    }
+    /// In position and still on the way out: the reading is on the side
+    /// of the start the rep enters towards (rounded, for a cat-cow counted
+    /// from the back's curve; head down, for its stand-in).
+    pub(super) fn on_way_out(&self) -> bool {
+        let Some(i) = self.active_side() else {
+            return false;
+        };
+        let towards = self.progress.enter >= self.progress.exit;
+        self.last
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|v| if towards { v > 0.0 } else { v < 0.0 })
     }
 }
 
@@ -104,6 +121,7 @@ impl Coach {
                     }
                     _ => true,
                 };
+                p.last[i] = value.filter(|_| p.progress.signal.is_some());
                 if let Some(v) = value.filter(|_| gate_ok) {
                     let better = |old: Option<f32>| match old {
                         None => Some(v),
@@ -144,7 +162,7 @@ impl Coach {
                                 t_s,
                                 rule: rule_id,
                                 side,
-                                peak: s.peak,
+                                peak: peak_in_rule_unit(&self.exercise, p, s.peak),
                             });
                         }
                         if let Some(e) = hold_event(&self.exercise, p, i, &s, t_s) {
@@ -199,6 +217,25 @@ pub(super) fn hold_event(
         target_s: p.progress.hold_s,
         held_s: t - s.since,
         in_form_s: s.in_form_s,
-        peak: p.progress.signal.as_ref().and(s.peak),
+        peak: peak_in_rule_unit(ex, p, p.progress.signal.as_ref().and(s.peak)),
     })
+}
+
+/// A rep's or hold's furthest reading, in the unit of the rule's own
+/// measure. Counted with a stand-in that measures in another unit (the
+/// head's rise, in torso lengths, for the back's curve, in degrees), there
+/// is none: the history keeps ranges in the exercise's unit, and a number
+/// in another one would be read as degrees.
+fn peak_in_rule_unit(ex: &Exercise, p: &ProgressRule, peak: Option<f32>) -> Option<f32> {
+    if !p.fallback {
+        return peak;
+    }
+    let rule = &ex.rules[p.index];
+    let unit = |r: &crate::coach::Rule| {
+        r.kind
+            .progress()
+            .and_then(|pr| pr.signal.as_ref())
+            .map(|s| s.measure.unit().label())
+    };
+    peak.filter(|_| unit(rule) == unit(rule.active(true)))
 }

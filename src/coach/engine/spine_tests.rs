@@ -115,6 +115,48 @@ fn cat_cow_counts_reps_from_the_mid_back_curve() {
     );
 }
 
+/// Counted from the head's rise where the curve can't be seen, cat-cow's
+/// reps carry no range: it would be torso lengths where the history keeps
+/// degrees of curve.
+#[test]
+fn reps_counted_by_a_stand_in_in_another_unit_carry_no_range() {
+    let ex = catalogue_exercise("cat-cow");
+    let mut coach = Coach::new(&ex);
+    let mut fb = Vec::new();
+    for i in 0..(10.5 * FPS) as usize {
+        let t = i as f64 / FPS;
+        let swing = if t < 2.0 {
+            0.0
+        } else {
+            (((t - 2.0) / 4.0) * std::f64::consts::TAU).sin() as f32
+        };
+        // Head down (cat) by about a third of a torso, up (cow) by a fifth.
+        let dy = if swing > 0.0 { 70.0 } else { 45.0 } * swing;
+        let mut pts = all_fours();
+        for (j, p) in &mut pts {
+            if matches!(
+                j,
+                Joint::Nose | Joint::LeftEar | Joint::RightEar | Joint::LeftEye | Joint::RightEye
+            ) {
+                p[1] += dy;
+            }
+        }
+        fb.push(coach.step(&frame(t, &pts, &[])));
+    }
+    let reps = fb.last().unwrap().reps.total();
+    assert!(reps >= 1, "the stand-in counted nothing");
+    let peaks: Vec<_> = fb
+        .iter()
+        .flat_map(|f| &f.events)
+        .filter_map(|e| match e {
+            Event::Rep { peak, .. } => Some(*peak),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(peaks.len() as u32, reps);
+    assert!(peaks.iter().all(Option::is_none), "{peaks:?}");
+}
+
 #[test]
 fn cat_cow_does_not_count_a_still_back() {
     // The curve seen at the start and never moving: nothing is counted,

@@ -346,6 +346,10 @@ pub struct Rule {
     pub cue: String,
     /// Only checked while this rep/hold is in position.
     pub during: Option<String>,
+    /// With `during`: only on that rep's way out, while its measure is still
+    /// on the entering side of the start (a cat-cow's round, not its cow,
+    /// where the chest rightly sinks between the arms).
+    pub during_out: bool,
     /// How long a fault must last before it warns; `None` is the coach's
     /// default. Longer for signals that jitter near their threshold (small
     /// head segments, a hip roll seen edge-on), at the cost of a later cue.

@@ -130,6 +130,8 @@ struct RawRule {
     gate: Option<RawGate>,
     after: Option<String>,
     during: Option<String>,
+    #[serde(default)]
+    during_out: bool,
     min_score: Option<f32>,
     dwell_s: Option<f64>,
     space: Option<Space>,
@@ -491,6 +493,12 @@ impl RawRule {
                 self.id
             ));
         }
+        if self.during_out && self.during.is_none() {
+            return Err(format!(
+                "rule `{}`: `during_out` needs `during` (the rep whose way out it checks)",
+                self.id
+            ));
+        }
         Ok(Rule {
             fallback,
             id: self.id,
@@ -499,6 +507,7 @@ impl RawRule {
             priority: self.priority.unwrap_or(2),
             cue,
             during: self.during,
+            during_out: self.during_out,
             dwell_s: self.dwell_s,
             space: self.space,
         })
