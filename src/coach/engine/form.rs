@@ -41,7 +41,11 @@ impl Coach {
             .iter()
             .map(|p| p.active_side().is_some())
             .collect();
-        let on_way_out: Vec<bool> = self.progress.iter().map(|p| p.on_way_out()).collect();
+        let on_way_out: Vec<bool> = self
+            .progress
+            .iter()
+            .map(super::progress::ProgressRule::on_way_out)
+            .collect();
         let side = self
             .progress
             .iter()

@@ -187,7 +187,7 @@ impl RawExercise {
             if rules.iter().any(|r: &Rule| r.id == raw.id) {
                 return Err(invalid(line, format!("rule id `{}` is used twice", raw.id)));
             }
-            let rule = raw.validate().map_err(|m| invalid(line, m))?;
+            let rule = raw.checked().map_err(|m| invalid(line, m))?;
             rules.push(rule);
         }
         for r in &rules {
@@ -404,6 +404,17 @@ impl RawRule {
         Ok(Some(Box::new(fb)))
     }
 
+    /// [`Self::validate`], after the checks that span several fields.
+    fn checked(self) -> Result<Rule, String> {
+        if self.during_out && self.during.is_none() {
+            return Err(format!(
+                "rule `{}`: `during_out` needs `during` (the rep whose way out it checks)",
+                self.id
+            ));
+        }
+        self.validate()
+    }
+
     fn validate(mut self) -> Result<Rule, String> {
         let fallback = self.take_fallback()?;
         self.check_finite()?;
@@ -490,12 +501,6 @@ impl RawRule {
         if fallback.is_some() && !kind.reads_spine() {
             return Err(format!(
                 "rule `{}`: a `fallback` only stands in for a measure of the back's curve (thoracic_flexion, lumbar_flexion)",
-                self.id
-            ));
-        }
-        if self.during_out && self.during.is_none() {
-            return Err(format!(
-                "rule `{}`: `during_out` needs `during` (the rep whose way out it checks)",
                 self.id
             ));
         }

@@ -269,3 +269,22 @@ fn a_motion_that_names_what_is_not_there_is_refused_with_its_line() {
     let ex = Exercise::from_toml(&text[..cut], "chin-tuck.toml").unwrap();
     assert!(ex.motion.is_none());
 }
+
+/// `during_out` names the way out of a rep, so it needs `during` to say
+/// which rep; without it the file is refused, naming the rule.
+#[test]
+fn during_out_without_during_is_an_error() {
+    let (_, cat_cow) = BUILTIN
+        .iter()
+        .find(|(name, _)| name.starts_with("cat-cow"))
+        .unwrap();
+    let text = cat_cow.replace("during = \"cat-cow-cycle\"\n", "");
+    let err = Exercise::from_toml(&text, "cat-cow.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("push-floor-away") && err.contains("during_out"),
+        "{err}"
+    );
+    assert!(Exercise::from_toml(cat_cow, "cat-cow.toml").is_ok());
+}
