@@ -5,8 +5,8 @@
 
 use super::{
     AttributeProto, ConstTensor, ConvertError, Converter, DType, Dims, Layout, NodeDef, TensorData,
-    Value, attr_bool, attr_int, attr_ints, attr_str, check_nhwc, conv_out, fused_epilogue,
-    same_padding, unsupported,
+    Value, attr_bool, attr_int, attr_ints, attr_str, check_nhwc, conv_out, data_inputs,
+    fused_epilogue, same_padding, tensor_key, unsupported,
 };
 
 /// The largest stride, dilation, pool size or block size accepted.
@@ -52,6 +52,46 @@ impl Converter<'_> {
             }
             other => Err(unsupported(node, format!("padding {other:?}"))),
         }
+    }
+
+    /// Whether a zero `Pad` of the spatial sides is read only by
+    /// convolutions, so it is emitted in NCHW even when its input is NHWC
+    /// (the graph input): ONNX Runtime then folds it into the convolution's
+    /// pads, where an NHWC Pad stays a separate pass over the image with a
+    /// Transpose between it and the convolution.
+    pub(super) fn zero_pad_into_convolutions(&self, node: &NodeDef, paddings: &[i64]) -> bool {
+        if !self.options.keep_nchw || node.op != "Pad" {
+            return false;
+        }
+        // [n0, n1, h0, h1, w0, w1, c0, c1]: batch and channels unpadded.
+        if !matches!(paddings, [0, 0, _, _, _, _, 0, 0]) {
+            return false;
+        }
+        let key = format!("{}:0", node.name);
+        if self
+            .model
+            .outputs
+            .iter()
+            .any(|e| tensor_key(&e.tensor) == key)
+        {
+            return false;
+        }
+        let mut readers = self
+            .model
+            .nodes
+            .iter()
+            .filter(|n| data_inputs(n).any(|i| tensor_key(i) == key))
+            .peekable();
+        readers.peek().is_some()
+            && readers.all(|n| {
+                matches!(
+                    n.op.as_str(),
+                    "Conv2D"
+                        | "_FusedConv2D"
+                        | "DepthwiseConv2dNative"
+                        | "FusedDepthwiseConv2dNative"
+                ) && data_inputs(n).next().is_some_and(|i| tensor_key(i) == key)
+            })
     }
 
     pub(super) fn conv(&mut self, node: &NodeDef) -> Result<Vec<Value>, ConvertError> {

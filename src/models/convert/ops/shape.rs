@@ -34,7 +34,11 @@ impl Converter<'_> {
             _ => "constant",
         };
         let layout = if rank == 4 {
-            self.unary_layout(&key)?
+            if self.zero_pad_into_convolutions(node, &paddings) {
+                Layout::Nchw
+            } else {
+                self.unary_layout(&key)?
+            }
         } else {
             Layout::Tf
         };

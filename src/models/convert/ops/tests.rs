@@ -235,6 +235,73 @@ fn pad_conv_maxpool_concat_relu6() {
 }
 
 #[test]
+fn zero_pad_of_the_input_before_a_conv_is_emitted_in_nchw() {
+    // BlazePose's first layer: ZeroPadding2D on the NHWC graph input, then a
+    // VALID conv. The Pad must come after the input's Transpose, right
+    // before the Conv, so ONNX Runtime can fold it into the Conv's pads; a
+    // Pad read by anything else (here a MaxPool) stays in NHWC.
+    // Values as in `pad_conv_maxpool_concat_relu6`: x = [[-1, 2], [3, -4]]
+    // padded by one, summed over 2x2 windows: [-1, 1, 2], [2, 0, -2], [3, -1, -4];
+    // the max over the same windows (the padding's zeros count there):
+    // [0, 2, 2], [3, 3, 2], [3, 3, 0].
+    let nodes = format!(
+        r#"{},
+        {{"name": "pad", "op": "Pad", "input": ["x", "paddings"]}},
+        {{"name": "sum", "op": "Conv2D", "input": ["pad", "ones"], "attr": {{"padding": {{"s": "VkFMSUQ="}}}}}},
+        {{"name": "pad2", "op": "Pad", "input": ["x", "paddings"]}},
+        {{"name": "pool", "op": "MaxPool", "input": ["pad2"],
+          "attr": {{"ksize": {{"list": {{"i": ["1", "2", "2", "1"]}}}}, "strides": {{"list": {{"i": ["1", "1", "1", "1"]}}}},
+                   "padding": {{"s": "VkFMSUQ="}}, "data_format": {{"s": "TkhXQw=="}}}}}}"#,
+        placeholder("x", "DT_FLOAT", &[1, 2, 2, 1])
+    );
+    let weights = [
+        Weight::I32("paddings", vec![4, 2], vec![0, 0, 1, 1, 1, 1, 0, 0]),
+        Weight::F32("ones", vec![2, 2, 1, 1], vec![1.0; 4]),
+    ];
+    let bytes = convert_test_model(&nodes, &weights, &[("sum", "sum:0"), ("pooled", "pool:0")]);
+    let model: super::super::onnx::ModelProto = prost::Message::decode(&bytes[..]).expect("decode");
+    let graph = model.graph.expect("graph");
+    let producer = |name: &str| {
+        graph
+            .node
+            .iter()
+            .find(|n| n.output.iter().any(|o| o == name))
+    };
+    let conv = graph
+        .node
+        .iter()
+        .find(|n| n.op_type == "Conv")
+        .expect("conv");
+    let pad = producer(&conv.input[0]).expect("conv input");
+    assert_eq!(pad.op_type, "Pad", "the Conv must read the Pad directly");
+    assert_eq!(
+        producer(&pad.input[0]).expect("pad input").op_type,
+        "Transpose"
+    );
+    let pool = graph
+        .node
+        .iter()
+        .find(|n| n.op_type == "MaxPool")
+        .expect("pool");
+    let transposed = producer(&pool.input[0]).expect("pool input");
+    assert_eq!(transposed.op_type, "Transpose");
+    let pad2 = producer(&transposed.input[0]).expect("transpose input");
+    assert_eq!(
+        (pad2.op_type.as_str(), pad2.input[0].as_str()),
+        ("Pad", "x")
+    );
+
+    let x = image(&[1, 2, 2, 1], vec![-1.0, 2.0, 3.0, -4.0]);
+    let out = run(&bytes, vec![("x", x)]);
+    let (shape, values) = out["sum"].f32();
+    assert_eq!(shape, [1, 3, 3, 1]);
+    assert_close(values, &[-1.0, 1.0, 2.0, 2.0, 0.0, -2.0, 3.0, -1.0, -4.0]);
+    let (shape, values) = out["pooled"].f32();
+    assert_eq!(shape, [1, 3, 3, 1]);
+    assert_close(values, &[0.0, 2.0, 2.0, 3.0, 3.0, 2.0, 3.0, 3.0, 0.0]);
+}
+
+#[test]
 fn movenet_style_argmax_floordiv_gathernd_chain() {
     // Heatmap [1, 3, 4, 2] (H=3, W=4, two keypoints) as int input cast to
     // float, flattened to [12, 2]. Keypoint 0 peaks at (1, 2) = flat 6,
