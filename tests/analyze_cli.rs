@@ -69,11 +69,11 @@ fn analyze_to_report(track: &str, exercise: &str, dir: &std::path::Path) -> (Val
 }
 
 #[test]
-fn lists_all_seventeen_exercises_with_their_rules() {
+fn lists_all_eighteen_exercises_with_their_rules() {
     let out = formcoach(&["exercises", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let list: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(list.len(), 17);
+    assert_eq!(list.len(), 18);
     let rules = |id: &str| -> Vec<String> {
         let ex = list.iter().find(|e| e["id"] == id).unwrap();
         ex["rules"]
@@ -203,7 +203,7 @@ fn a_broken_user_exercise_file_is_named_and_the_rest_still_load() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("mine.toml"), "{}", stderr(&out));
     let list: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(list.len(), 17);
+    assert_eq!(list.len(), 18);
 }
 
 #[test]

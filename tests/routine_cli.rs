@@ -344,7 +344,7 @@ fn the_mobility_check_prints_and_writes_its_figures() {
     let clips = [
         track("seated-trunk-rotation"),
         track("seated-cervical-rotation"),
-        track("desk-reset-reach"),
+        track("overhead-arm-raise"),
         track("chin-tuck"),
     ];
     let mut args = vec!["analyze", "--routine", "mobility-check"];
@@ -387,7 +387,7 @@ fn the_mobility_check_prints_and_writes_its_figures() {
             "{turn}"
         );
     }
-    // The reach lifts the arms well above the shoulders; the tucks move the
+    // The raise lifts the arms well above the shoulders; the tucks move the
     // head some degrees.
     let arm = figures[2]["left_deg"]
         .as_f64()

@@ -1,7 +1,7 @@
 use super::catalogue::BUILTIN;
 use super::*;
 
-const DOC_IDS: [&str; 17] = [
+const DOC_IDS: [&str; 18] = [
     "thread-the-needle",
     "quadruped-rotation",
     "cat-cow",
@@ -19,10 +19,11 @@ const DOC_IDS: [&str; 17] = [
     "neck-flexion-extension",
     "seated-cervical-rotation",
     "breathing-360",
+    "overhead-arm-raise",
 ];
 
 #[test]
-fn all_seventeen_builtins_load_with_doc_ids() {
+fn all_eighteen_builtins_load_with_doc_ids() {
     let (cat, errors) = Catalogue::builtin();
     assert!(errors.is_empty(), "{errors:?}");
     let ids: Vec<&str> = cat.iter().map(|e| e.id.as_str()).collect();
@@ -84,7 +85,7 @@ fn broken_user_file_names_file_and_line_and_others_load() {
     let wrong_joint = BUILTIN[0].1.replace("\"left_knee\"", "\"left_kneee\"");
     std::fs::write(dir.path().join("c-joint.toml"), &wrong_joint).unwrap();
     let (cat, errors) = Catalogue::load(Some(dir.path()));
-    assert_eq!(cat.len(), 18);
+    assert_eq!(cat.len(), 19);
     assert!(cat.get("my-cat-cow").is_some());
     assert_eq!(errors.len(), 2, "{errors:?}");
     let first = errors[0].to_string();
@@ -122,7 +123,7 @@ fn user_exercise_files_are_bounded_and_regular() {
             .replacen("cue = \"", &format!("cue = \"{} ", "long ".repeat(60)), 1);
     std::fs::write(dir.path().join("d-cue.toml"), &long_cue).unwrap();
     let (cat, errors) = Catalogue::load(Some(dir.path()));
-    assert_eq!(cat.len(), 17);
+    assert_eq!(cat.len(), 18);
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(text.len(), 4, "{text:?}");
     assert!(text[0].contains("a-zero.toml") && text[0].contains("not a regular file"));
