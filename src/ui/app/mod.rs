@@ -350,6 +350,17 @@ impl FormcoachApp {
         }
     }
 
+    /// Pauses or resumes live coaching, whether the person asked (Space)
+    /// or a routine rests between sets: the view and the pipeline together,
+    /// and no longer as a pause the lost camera caused.
+    pub(super) fn set_live_paused(&mut self, paused: bool) {
+        if let Some((view, pipeline)) = &mut self.live {
+            view.paused = paused;
+            view.paused_by_loss = false;
+            pipeline.set_paused(paused);
+        }
+    }
+
     /// Ends the live session and shows what it recorded.
     fn stop_live(&mut self) {
         match self.end_live() {
@@ -461,11 +472,8 @@ impl FormcoachApp {
                 self.apply_routine(RoutineCommand::StartNow);
             }
             Command::Live(LiveCommand::TogglePause) => {
-                if let Some((view, pipeline)) = &mut self.live {
-                    view.paused = !view.paused;
-                    view.paused_by_loss = false;
-                    pipeline.set_paused(view.paused);
-                }
+                let paused = self.live.as_ref().is_some_and(|(view, _)| !view.paused);
+                self.set_live_paused(paused);
             }
             Command::Live(LiveCommand::Stop) if self.routine.is_some() => {
                 self.apply_routine(RoutineCommand::Stop);

@@ -331,23 +331,15 @@ impl FormcoachApp {
                 Action::Start(step) => self.start_step(step),
                 Action::End(step) => self.end_step(step),
                 Action::Finish => self.finish_routine(),
-                Action::RestBetweenSets { .. } => self.pause_for_rest(true),
+                // Coaching pauses through a rest between sets, so moving
+                // about while resting is neither counted nor corrected (the
+                // coach's own count already said the set was done).
+                Action::RestBetweenSets { .. } => self.set_live_paused(true),
                 Action::Resume(_) => {
-                    self.pause_for_rest(false);
+                    self.set_live_paused(false);
                     self.say_next_set();
                 }
             }
-        }
-    }
-
-    /// Coaching pauses through a rest between sets, so moving about while
-    /// resting is neither counted nor corrected. (The coach's own count
-    /// already said the set was done.)
-    fn pause_for_rest(&mut self, paused: bool) {
-        if let Some((view, pipeline)) = &mut self.live {
-            view.paused = paused;
-            view.paused_by_loss = false;
-            pipeline.set_paused(paused);
         }
     }
 
