@@ -14,22 +14,11 @@ use std::path::PathBuf;
 
 use common::{fixtures, formcoach, stderr};
 use formcoach::coach::Exercise;
-use formcoach::pose::{Joint, PoseFrame};
+use formcoach::pose::{BLAZEPOSE_33, Joint, PoseFrame};
 use formcoach::session::{analyze_track, read_track};
 
-const HEAD: [Joint; 11] = [
-    Joint::Nose,
-    Joint::LeftEyeInner,
-    Joint::LeftEye,
-    Joint::LeftEyeOuter,
-    Joint::RightEyeInner,
-    Joint::RightEye,
-    Joint::RightEyeOuter,
-    Joint::LeftEar,
-    Joint::RightEar,
-    Joint::MouthLeft,
-    Joint::MouthRight,
-];
+/// The face and ears: the eleven landmarks BlazePose lists first.
+const HEAD: &[Joint] = BLAZEPOSE_33.split_at(11).0;
 
 /// The catalogue's cat-cow, started sitting and needing only the trunk and head.
 fn seated_cat_cow() -> Exercise {
