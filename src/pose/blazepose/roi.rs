@@ -339,21 +339,59 @@ fn to_fixed(v: f64) -> i64 {
     (v * f64::from(1_u32 << 16) * f64::from(1_u32 << 16)).round() as i64
 }
 
+/// The crop pixels `u` of one row whose sample can touch the picture: those
+/// whose position `start + u * step` (one axis, index space) lies in
+/// `-1..extent`, widened by a pixel each way. The rest sample only black.
+fn touching_columns(start: f64, step: f64, extent: f64, n: usize) -> std::ops::Range<usize> {
+    let (lo, hi) = (-1.0, extent);
+    let (first, last) = if step.abs() < 1e-12 {
+        if start > lo && start < hi {
+            (0.0, n as f64)
+        } else {
+            (0.0, 0.0)
+        }
+    } else {
+        let (a, b) = ((lo - start) / step, (hi - start) / step);
+        (a.min(b).floor() - 1.0, a.max(b).ceil() + 1.0)
+    };
+    let clamp = |u: f64| u.clamp(0.0, n as f64) as usize;
+    let (first, last) = (clamp(first), clamp(last));
+    first..last.max(first)
+}
+
 /// One bilinear sample per crop pixel, scaled from 0..255 to `range`.
 ///
 /// Positions step along a row in 32.32 fixed point: the integer part is the
 /// pixel and the fraction its weight, with no float-to-integer conversion
-/// per sample (those dominated the loop).
+/// per sample (those dominated the loop). Crop pixels that cannot touch the
+/// picture are filled with black without sampling: a person close to the
+/// camera has a ROI many times the frame (the hips below it), and most of
+/// the crop lies outside.
 fn sample_into(sampler: &Sampler<'_>, map: &Affine, n: usize, range: (f32, f32), out: &mut [f32]) {
     let (lo, hi) = range;
     let scale = (hi - lo) / 255.0;
     let frac_scale = 1.0 / (f32::from(1_u16 << 8) * f32::from(1_u16 << 8)).powi(2);
     let (step_x, step_y) = (to_fixed(f64::from(map.dxu)), to_fixed(f64::from(map.dyu)));
+    let (width, height) = (sampler.width as f64, sampler.height as f64);
     for (v, row) in out.chunks_exact_mut(n * 3).enumerate() {
         let row_index = f64::from(v as u32);
-        let mut pos_x = to_fixed(f64::from(map.x0) + row_index * f64::from(map.dxv));
-        let mut pos_y = to_fixed(f64::from(map.y0) + row_index * f64::from(map.dyv));
-        for px in row.chunks_exact_mut(3) {
+        let (x_start, y_start) = (
+            f64::from(map.x0) + row_index * f64::from(map.dxv),
+            f64::from(map.y0) + row_index * f64::from(map.dyv),
+        );
+        let across = touching_columns(x_start, f64::from(map.dxu), width, n);
+        let down = touching_columns(y_start, f64::from(map.dyu), height, n);
+        let first = across.start.max(down.start);
+        let last = across.end.min(down.end).max(first);
+        let (before, rest) = row.split_at_mut(first * 3);
+        let (inside, after) = rest.split_at_mut((last - first) * 3);
+        before.fill(lo);
+        after.fill(lo);
+        // The same positions stepping from the row's first pixel gives.
+        let skipped = first as i64;
+        let mut pos_x = to_fixed(x_start).saturating_add(step_x.saturating_mul(skipped));
+        let mut pos_y = to_fixed(y_start).saturating_add(step_y.saturating_mul(skipped));
+        for px in inside.chunks_exact_mut(3) {
             let (ix, iy) = (pos_x >> FIXED_SHIFT, pos_y >> FIXED_SHIFT);
             let ax = (pos_x & 0xffff_ffff) as f32 * frac_scale;
             let ay = (pos_y & 0xffff_ffff) as f32 * frac_scale;
@@ -599,7 +637,58 @@ mod tests {
         assert!(out.iter().all(|&v| (v + 1.0).abs() < 1e-6));
     }
 
+    /// Every crop pixel sampled, none skipped: what `sample_into` must
+    /// give, bit for bit.
+    fn sample_every_pixel(sampler: &Sampler<'_>, map: &Affine, n: usize, out: &mut [f32]) {
+        let (lo, hi) = (0.0_f32, 1.0_f32);
+        let scale = (hi - lo) / 255.0;
+        let frac_scale = 1.0 / (f32::from(1_u16 << 8) * f32::from(1_u16 << 8)).powi(2);
+        let (step_x, step_y) = (to_fixed(f64::from(map.dxu)), to_fixed(f64::from(map.dyu)));
+        for (v, row) in out.chunks_exact_mut(n * 3).enumerate() {
+            let row_index = f64::from(v as u32);
+            let mut pos_x = to_fixed(f64::from(map.x0) + row_index * f64::from(map.dxv));
+            let mut pos_y = to_fixed(f64::from(map.y0) + row_index * f64::from(map.dyv));
+            for px in row.chunks_exact_mut(3) {
+                let (ix, iy) = (pos_x >> FIXED_SHIFT, pos_y >> FIXED_SHIFT);
+                let ax = (pos_x & 0xffff_ffff) as f32 * frac_scale;
+                let ay = (pos_y & 0xffff_ffff) as f32 * frac_scale;
+                let rgb = sampler.sample_at(ix, iy, ax, ay);
+                for c in 0..3 {
+                    px[c] = lo + rgb[c] * scale;
+                }
+                pos_x = pos_x.saturating_add(step_x);
+                pos_y = pos_y.saturating_add(step_y);
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn skipping_pixels_outside_the_picture_changes_nothing(
+            x0 in -400.0_f32..400.0, y0 in -400.0_f32..400.0,
+            dxu in prop::sample::select(vec![0.0_f32, 0.3, -0.7, 1.0, 2.5, -16.0]),
+            dyu in -3.0_f32..3.0,
+            dxv in -3.0_f32..3.0,
+            dyv in prop::sample::select(vec![0.0_f32, 0.5, -1.0, 4.0, 16.0]),
+        ) {
+            // A small picture and ROIs from inside it to far beyond it, upright
+            // or turned, including rows parallel to an edge.
+            let frame = textured_frame(37, 23);
+            let sampler = Sampler {
+                data: frame.as_raw(),
+                width: 37,
+                height: 23,
+                stride: 37 * 3,
+            };
+            let map = Affine { x0, y0, dxu, dyu, dxv, dyv };
+            let n = 24;
+            let mut fast = vec![9.0_f32; n * n * 3];
+            let mut every = vec![9.0_f32; n * n * 3];
+            sample_into(&sampler, &map, n, (0.0, 1.0), &mut fast);
+            sample_every_pixel(&sampler, &map, n, &mut every);
+            prop_assert_eq!(fast, every);
+        }
+
         #[test]
         fn inverse_of_forward_is_identity(
             cx in -500.0_f32..2000.0, cy in -500.0_f32..2000.0,
