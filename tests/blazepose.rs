@@ -290,6 +290,32 @@ fn tracking_skips_the_detector_and_recovers() {
 }
 
 #[test]
+fn warming_up_changes_no_landmark() {
+    // The window warms the model up on a blank picture before the first
+    // frame; what it then sees must be what a cold model sees.
+    let Some(fx) = fixtures("warming_up_changes_no_landmark") else {
+        return;
+    };
+    let frames = video_frames(&fx.join("video/exercise_squats_01.mp4"));
+    let mut cold = open("blazepose-full", true);
+    let mut warm = open("blazepose-full", true);
+    formcoach::pose::warm_up(&mut warm).expect("warms up");
+    for (i, frame) in frames.iter().take(5).enumerate() {
+        let (a, b) = (
+            cold.estimate(frame).expect("runs"),
+            warm.estimate(frame).expect("runs"),
+        );
+        assert_eq!(a.people.len(), b.people.len(), "frame {i}");
+        for (p, q) in a.people.iter().zip(&b.people) {
+            for (k, l) in p.keypoints.iter().zip(&q.keypoints) {
+                let d = dist((k.x, k.y), (l.x, l.y));
+                assert!(d < 0.01, "frame {i}, {:?} moved {d} px", k.joint);
+            }
+        }
+    }
+}
+
+#[test]
 fn detector_runs_on_every_fixture_video() {
     let Some(fx) = fixtures("detector_runs_on_every_fixture_video") else {
         return;

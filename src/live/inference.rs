@@ -119,6 +119,10 @@ impl Inference {
                     return self.finish();
                 }
             };
+        if let Err(e) = pose::warm_up(estimator.as_mut()) {
+            self.send(Update::failed(&LiveError::Open(Arc::new(e))));
+            return self.finish();
+        }
         control.model_ready.store(true, Ordering::Relaxed);
         self.send(Update::status(Status::Starting(
             "Waiting for the first picture…".to_owned(),

@@ -183,6 +183,26 @@ pub fn open_estimator_with(
     }
 }
 
+/// Runs each of `estimator`'s graphs once on a blank picture, then forgets
+/// it.
+///
+/// ONNX Runtime's first run of a session allocates its buffers and prepares
+/// its kernels, several frames' worth of time; done while the window still
+/// says the model is loading, the person's first frames are coached at full
+/// speed instead of being skipped.
+pub fn warm_up(estimator: &mut dyn PoseEstimator) -> Result<(), PoseError> {
+    // Nobody is in a blank picture: the detector (or the single-graph
+    // model) runs, and `run_bare` runs the landmark graph on its zeroed
+    // input.
+    estimator.estimate(&RgbImage::new(WARM_UP_SIDE, WARM_UP_SIDE))?;
+    estimator.run_bare()?;
+    estimator.reset();
+    Ok(())
+}
+
+/// Side of the blank picture `warm_up` uses (any size works; small is quick).
+const WARM_UP_SIDE: u32 = 64;
+
 /// Runs one estimator on one frame and packs the result as a pose line.
 pub fn estimate_frame(
     estimator: &mut dyn PoseEstimator,
