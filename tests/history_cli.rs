@@ -65,6 +65,12 @@ fn lists_and_exports_what_the_window_kept() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
 
+    // No mobility check yet: an empty list, not an error.
+    let mobility = formcoach_env(&["history", "export", "--mobility", "-"], &env);
+    assert!(mobility.status.success(), "{}", stderr(&mobility));
+    let v: serde_json::Value = serde_json::from_slice(&mobility.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+
     let csv_path = dir.path().join("out.csv");
     let csv = formcoach_env(
         &["history", "export", "--csv", csv_path.to_str().unwrap()],

@@ -17,7 +17,8 @@ pub enum HistoryCommand {
     /// week and this month (or JSON with `--json`).
     List(ListArgs),
     /// Write every session with its summary and timeline to a file (`-` for
-    /// standard output). Pictures of warnings stay on this computer.
+    /// standard output), or with `--mobility` the mobility checks' figures.
+    /// Pictures of warnings stay on this computer.
     Export(ExportArgs),
 }
 
@@ -37,6 +38,10 @@ pub struct ExportArgs {
     /// CSV (one row per session, with its summary) instead of JSON.
     #[arg(long)]
     pub csv: bool,
+    /// The mobility checks' figures instead of the sessions (CSV: one row
+    /// per figure).
+    #[arg(long)]
+    pub mobility: bool,
 }
 
 /// Opens the history read-only: listing and exporting never change it, and a
@@ -110,13 +115,18 @@ fn run_on(store: &Store, cmd: &HistoryCommand) -> anyhow::Result<Outcome> {
         HistoryCommand::Export(args) => {
             if args.file.as_os_str() == "-" {
                 let out = std::io::stdout().lock();
-                if args.csv {
-                    store.export_csv(out)?;
-                } else {
-                    store.export_json(out)?;
+                match (args.mobility, args.csv) {
+                    (false, true) => store.export_csv(out)?,
+                    (false, false) => store.export_json(out)?,
+                    (true, true) => store.export_mobility_csv(out)?,
+                    (true, false) => store.export_mobility_json(out)?,
                 }
             } else {
-                store.export_file(&args.file, !args.csv)?;
+                if args.mobility {
+                    store.export_mobility_file(&args.file, !args.csv)?;
+                } else {
+                    store.export_file(&args.file, !args.csv)?;
+                }
                 eprintln!("formcoach: wrote {}", args.file.display());
             }
             Ok(Outcome::Success)

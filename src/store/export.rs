@@ -72,6 +72,58 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Writes the mobility checks' figures to a file (JSON or CSV), whole or
+    /// not at all. Kept apart from the sessions' export, whose JSON is a list
+    /// of sessions that other tools already read.
+    pub fn export_mobility_file(&self, path: &Path, json: bool) -> Result<(), StoreError> {
+        write_whole(path, |out| {
+            if json {
+                self.export_mobility_json(out)
+            } else {
+                self.export_mobility_csv(out)
+            }
+        })
+    }
+
+    /// Writes every mobility check, oldest first, as one JSON list.
+    pub fn export_mobility_json(&self, out: impl Write) -> Result<(), StoreError> {
+        serde_json::to_writer_pretty(out, &self.mobility_checks()?)?;
+        Ok(())
+    }
+
+    /// Writes one CSV row per measured figure, oldest check first; a figure
+    /// that could not be measured keeps its row, with empty degrees and the
+    /// reason.
+    pub fn export_mobility_csv(&self, mut out: impl Write) -> Result<(), StoreError> {
+        writeln!(
+            out,
+            "measured_unix_s,routine_run_id,measure,left_deg,right_deg,value_deg,\
+             frames_used,frames_seen,note"
+        )?;
+        let deg = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+        for check in self.mobility_checks()? {
+            for f in &check.figures {
+                writeln!(
+                    out,
+                    "{:.0},{},{},{},{},{},{},{},{}",
+                    check.measured_unix_s,
+                    check
+                        .routine_run_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                    f.measure.id(),
+                    deg(f.left_deg),
+                    deg(f.right_deg),
+                    deg(f.value_deg),
+                    f.frames_used,
+                    f.frames_seen,
+                    csv_field(f.note.as_deref().unwrap_or_default()),
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Quotes a CSV field when it holds a comma, quote or line break.

@@ -455,6 +455,26 @@ fn mobility_checks_are_kept_and_read_back_oldest_first() {
             .as_deref(),
         Some("couldn't measure")
     );
+    // Both exports carry every figure, the unmeasured one with its reason.
+    let mut json = Vec::new();
+    store.export_mobility_json(&mut json).unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed[0]["figures"][0]["left_deg"], 31.0);
+    assert_eq!(parsed[1]["figures"][1]["measure"], "neck-rotation");
+    let out = dir.path().join("mobility.csv");
+    store.export_mobility_file(&out, false).unwrap();
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("measured_unix_s,"), "{csv}");
+    assert_eq!(
+        lines[1], "1700000000,,thoracic-rotation,31.0,25.0,,40,50,",
+        "{csv}"
+    );
+    assert!(
+        lines[3].ends_with(",neck-rotation,,,,40,50,couldn't measure"),
+        "{csv}"
+    );
     // A read-only history cannot add a check but still shows them.
     drop(store);
     let ro = Store::open_read_only(&path).unwrap();
