@@ -13,6 +13,7 @@ use super::speed::SpeedMeter;
 use super::{Control, LiveError, Outcome, PipelineConfig, Status, Update};
 use crate::audio::{Announcer, Player};
 use crate::coach::Feedback;
+use crate::mobility::Meter;
 use crate::models::fetch::{Progress, ProgressSink};
 use crate::models::runtime::SessionOptions;
 use crate::pose;
@@ -37,6 +38,8 @@ pub(super) struct Inference {
     player: Player,
     /// Reps and full holds so far, for a routine step's end.
     progress: StepProgress,
+    /// Reads a routine step's mobility figure from every coached frame.
+    meter: Option<Meter>,
 }
 
 impl Inference {
@@ -53,6 +56,7 @@ impl Inference {
         let announcer = Announcer::new(&config.exercise, audio_settings.clone());
         player.prepare(announcer.phrases());
         let recording = Recording::new(&config);
+        let meter = config.measure.map(Meter::new);
         Inference {
             config,
             tx,
@@ -65,6 +69,7 @@ impl Inference {
             announcer,
             player,
             progress: StepProgress::default(),
+            meter,
         }
     }
 
@@ -207,6 +212,11 @@ impl Inference {
         let (raw, timings) =
             pose::estimate_frame(estimator, &captured.frame.image, Some(captured.frame.t_s))
                 .map_err(|e| LiveError::Frame(Arc::new(e)))?;
+        if let Some(meter) = &mut self.meter {
+            // The model's own poses, as `analyze` measures them: the meter
+            // smooths them its own way.
+            meter.push(&raw);
+        }
         let step = self.stepper.step(raw);
         let (smooth, feedback, sample) = (step.pose, step.feedback, step.sample);
         self.announce(&feedback);
@@ -245,6 +255,7 @@ impl Inference {
             store_error: recorded.error,
             speed: self.speed.summary(),
             thumbnails: recorded.thumbnails,
+            figure: self.meter.as_ref().map(Meter::figure),
         }
     }
 }

@@ -35,6 +35,7 @@ use image::RgbImage;
 
 use crate::audio::AudioSettings;
 use crate::coach::{Exercise, Feedback};
+use crate::mobility::{Figure, Measure};
 use crate::pose::PoseFrame;
 use crate::routine::StepProgress;
 use crate::session::Report;
@@ -94,6 +95,10 @@ pub struct PipelineConfig {
     pub db_path: Option<PathBuf>,
     /// What to say and play.
     pub audio: AudioSettings,
+    /// The mobility figure a routine step measures, if any: read here from
+    /// every coached frame, as `analyze --routine` reads them, not from the
+    /// frames the window happens to draw.
+    pub measure: Option<Measure>,
 }
 
 /// What the pipeline is doing, for the window's messages.
@@ -174,6 +179,8 @@ pub struct Outcome {
     pub speed: SpeedSummary,
     /// A picture of each moment a warning came up.
     pub thumbnails: Vec<Thumbnail>,
+    /// The figure of `PipelineConfig::measure`, from every coached frame.
+    pub figure: Option<Figure>,
 }
 
 /// Flags shared by the threads.

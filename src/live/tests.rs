@@ -52,6 +52,7 @@ fn pipeline_on_frames(n: u8) -> (tempfile::TempDir, LivePipeline) {
             source: SourceSpec::Video { path: frames },
             model: "movenet-lightning".to_owned(),
             exercise,
+            measure: None,
             db_path: None,
             audio: AudioSettings {
                 muted: true,
@@ -123,6 +124,7 @@ fn an_unreadable_video_fails_without_panicking() {
             source: SourceSpec::Video { path: bad },
             model: "movenet-thunder".to_owned(),
             exercise,
+            measure: None,
             db_path: Some(dir.path().join("h.sqlite3")),
             audio: AudioSettings::default(),
         },

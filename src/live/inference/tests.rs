@@ -41,6 +41,17 @@ fn window_path(
     frames: impl Iterator<Item = Frame>,
     estimator: &mut dyn pose::PoseEstimator,
 ) -> (Vec<crate::coach::Event>, Report) {
+    let (events, outcome) = window_outcome(exercise, None, frames, estimator);
+    (events, outcome.report.unwrap())
+}
+
+/// `window_path` with a mobility measure, returning the whole outcome.
+fn window_outcome(
+    exercise: &Exercise,
+    measure: Option<crate::mobility::Measure>,
+    frames: impl Iterator<Item = Frame>,
+    estimator: &mut dyn pose::PoseEstimator,
+) -> (Vec<crate::coach::Event>, crate::live::Outcome) {
     let (tx, rx) = std::sync::mpsc::sync_channel(UPDATE_QUEUE);
     let config = PipelineConfig {
         source: SourceSpec::Video {
@@ -48,6 +59,7 @@ fn window_path(
         },
         model: estimator.model_name().to_owned(),
         exercise: exercise.clone(),
+        measure,
         db_path: None,
         audio: AudioSettings {
             muted: true,
@@ -72,8 +84,7 @@ fn window_path(
     }
     assert!(!inference.handle(SlotItem::Ended, 0, estimator));
     drain(&mut events);
-    let report = inference.finish().report.unwrap();
-    (events, report)
+    (events, inference.finish())
 }
 
 /// `formcoach analyze`'s path over the same frames.
@@ -131,6 +142,41 @@ fn the_window_and_analyze_coach_a_track_alike() {
     );
     assert_eq!(analyze.frames, track.frames.len() as u64);
     assert_same_coaching(&window, &analyze);
+}
+
+/// A routine step's mobility figure is read from every frame the coach
+/// sees, as `analyze --routine` reads it: the same figure, not one from
+/// the fewer frames the window happens to draw.
+#[test]
+fn the_window_measures_a_mobility_figure_as_analyze_does() {
+    use crate::mobility::{Measure, Meter};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let track = crate::session::read_track(
+        &dir.join("fixtures/tracks/overhead-arm-raise/clean-a.jsonl.gz"),
+    )
+    .unwrap();
+    let exercise = crate::coach::Catalogue::builtin_exercise("overhead-arm-raise");
+    let frames = track.frames.iter().map(|f| Frame {
+        t_s: f.t.unwrap(),
+        image: RgbImage::new(f.width, f.height),
+    });
+    let (_, outcome) = window_outcome(
+        &exercise,
+        Some(Measure::ArmsOverhead),
+        frames,
+        &mut Replay(track.frames.clone().into_iter()),
+    );
+    let mut meter = Meter::new(Measure::ArmsOverhead);
+    for f in &track.frames {
+        meter.push(f);
+    }
+    let analyze = meter.figure();
+    assert_eq!(analyze.frames_seen, track.frames.len());
+    assert!(
+        analyze.left_deg.is_some() || analyze.right_deg.is_some(),
+        "{analyze:?}"
+    );
+    assert_eq!(outcome.figure, Some(analyze));
 }
 
 /// The same over a real video through the default pose model (a clip

@@ -326,6 +326,7 @@ impl FormcoachApp {
             exercise: exercise.clone(),
             db_path,
             audio: self.audio.clone(),
+            measure: self.routine.as_ref().and_then(|r| r.measure),
         };
         match LivePipeline::start(config, Arc::new(move || ctx.request_repaint())) {
             Ok(pipeline) => {
@@ -396,6 +397,9 @@ impl FormcoachApp {
             return LiveEnd::Nothing(None);
         }
         let outcome = pipeline.stop();
+        if let Some(run) = &mut self.routine {
+            run.figure.clone_from(&outcome.figure);
+        }
         if outcome.speed.frames > 0 {
             // One line per session on stderr: what `--video` checks measure.
             eprintln!("formcoach: {}: {}", view.exercise.id, outcome.speed);
@@ -646,13 +650,6 @@ impl FormcoachApp {
                 if update.image.is_some() {
                     // Pictures carry the sound's current state (a device may come back).
                     view.audio_problem.clone_from(&update.audio_problem);
-                }
-                if let (Some(meter), Some(pose)) = (
-                    self.routine.as_mut().and_then(|r| r.meter.as_mut()),
-                    &update.pose,
-                ) {
-                    // The mobility check reads the step's poses as they come.
-                    meter.push(pose);
                 }
                 view.apply(update);
             }

@@ -7,7 +7,7 @@
 use crate::audio::{Player, Priority, Utterance, UtteranceKind};
 use crate::coach::Catalogue;
 use crate::live::SourceSpec;
-use crate::mobility::{Figure, Meter};
+use crate::mobility::{Figure, Measure, Meter};
 use crate::routine::{Action, Phase, Routine, RoutinePlayer, Routines, StepProgress};
 use crate::store::MobilityCheck;
 
@@ -34,9 +34,11 @@ pub(super) struct RoutineRun {
     run_id: Option<i64>,
     /// Things to say on the summary.
     notes: Vec<String>,
-    /// Reads the playing step's poses (those the window shows), when it
-    /// measures a mobility figure.
-    pub(super) meter: Option<Meter>,
+    /// The mobility figure the playing step measures, if any (the pipeline
+    /// reads it from every coached frame).
+    pub(super) measure: Option<Measure>,
+    /// The playing step's figure, once its pipeline has stopped.
+    pub(super) figure: Option<Figure>,
     /// Each step's mobility figure, once it has ended.
     figures: Vec<Option<Figure>>,
 }
@@ -173,7 +175,8 @@ impl FormcoachApp {
             progress: StepProgress::default(),
             run_id,
             notes: Vec::new(),
-            meter: None,
+            measure: None,
+            figure: None,
             figures: vec![None; steps],
         };
         let actions = run.player.begin(self.ctx.input(|i| i.time));
@@ -394,13 +397,8 @@ impl FormcoachApp {
     fn start_step(&mut self, step: usize) {
         let Some(run) = &mut self.routine else { return };
         run.progress = StepProgress::default();
-        run.meter = run
-            .player
-            .routine()
-            .steps
-            .get(step)
-            .and_then(|s| s.measure)
-            .map(Meter::new);
+        run.figure = None;
+        run.measure = run.player.routine().steps.get(step).and_then(|s| s.measure);
         let Some(exercise) = run.player.exercise(step).cloned() else {
             return;
         };
@@ -417,8 +415,14 @@ impl FormcoachApp {
     fn end_step(&mut self, step: usize) {
         let ended = self.end_live();
         let Some(run) = &mut self.routine else { return };
-        if let (Some(meter), Some(slot)) = (run.meter.take(), run.figures.get_mut(step)) {
-            *slot = Some(meter.figure());
+        if let (Some(measure), Some(slot)) = (run.measure.take(), run.figures.get_mut(step)) {
+            // A step stopped before its first picture measured nothing; the
+            // empty meter's figure says why.
+            *slot = Some(
+                run.figure
+                    .take()
+                    .unwrap_or_else(|| Meter::new(measure).figure()),
+            );
         }
         let Some(row) = run.rows.get_mut(step) else {
             return;
