@@ -183,8 +183,8 @@ pub fn open_estimator_with(
     }
 }
 
-/// Runs each of `estimator`'s graphs once on a blank picture, then forgets
-/// it.
+/// Runs each of `estimator`'s graphs on a blank picture (a single-graph
+/// model such as MoveNet twice), then forgets it.
 ///
 /// ONNX Runtime's first run of a session allocates its buffers and prepares
 /// its kernels, several frames' worth of time; done while the window still
@@ -193,7 +193,8 @@ pub fn open_estimator_with(
 pub fn warm_up(estimator: &mut dyn PoseEstimator) -> Result<(), PoseError> {
     // Nobody is in a blank picture: the detector (or the single-graph
     // model) runs, and `run_bare` runs the landmark graph on its zeroed
-    // input.
+    // input (a single-graph model runs again: harmless, and the trait has
+    // no way to tell the two kinds apart).
     estimator.estimate(&RgbImage::new(WARM_UP_SIDE, WARM_UP_SIDE))?;
     estimator.run_bare()?;
     estimator.reset();
